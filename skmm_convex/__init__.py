@@ -1,0 +1,57 @@
+"""skmm_convex: Sketchy Moment Matching data selection, solved exactly as a convex program.
+
+>>> import skmm_convex as skmm
+>>> data = skmm.make_gmm(n_samples=200, n_features=240, n_clusters=4, rng=0)
+>>> sel = skmm.select(data.features, 16, rng=0, sketch_dim=16)
+>>> sel.indices.shape
+(16,)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .certificates import certified_c_s
+from .datasets import GMMData, make_gmm
+from .errors import (
+    DegenerateProblemWarning,
+    InaccurateSolutionWarning,
+    InfeasibleProblemError,
+    SkmmError,
+    SolverError,
+    SolverNotInstalledError,
+    ValidationError,
+)
+from .moments import SketchedMoments, compute_moments
+from .results import MomentMatchingSolution, Selection
+from .sampling import sample_indices
+from .selection import METHODS, select
+from .sketch import sketch_features
+from .solve import MomentMatching, solve_moment_matching
+
+try:
+    __version__ = version("skmm-convex")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "METHODS",
+    "DegenerateProblemWarning",
+    "GMMData",
+    "InaccurateSolutionWarning",
+    "InfeasibleProblemError",
+    "MomentMatching",
+    "MomentMatchingSolution",
+    "Selection",
+    "SketchedMoments",
+    "SkmmError",
+    "SolverError",
+    "SolverNotInstalledError",
+    "ValidationError",
+    "certified_c_s",
+    "compute_moments",
+    "make_gmm",
+    "sample_indices",
+    "select",
+    "sketch_features",
+    "solve_moment_matching",
+    "__version__",
+]

@@ -1,0 +1,162 @@
+"""The ``skmm-convex`` command line: thin wrappers around the public API.
+
+Exit codes follow Unix tools: 0 success, 1 runtime error (unreadable input, solver failure,
+existing output), 2 usage error (bad arguments or argument values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import __version__
+from ._io import load_array, save_npz
+from .datasets import make_gmm
+from .errors import SkmmError, ValidationError
+from .sampling import SAMPLERS
+from .selection import METHODS, select
+from .sketch import SKETCH_KINDS
+from .solve import SOLUTION_MODES
+
+__all__ = ["main"]
+
+PROG = "skmm-convex"
+
+
+def _sketch_dim(text: str) -> int | str | None:
+    if text in ("auto", "none"):
+        return None if text == "none" else "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an int, 'auto' or 'none', got {text!r}"
+        ) from None
+
+
+def _add_select(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "select",
+        help="select n rows of a feature matrix",
+        description="Select n of the N rows of FEATURES (.npy, memory-mapped, or .npz) and "
+        "write their indices and weights to OUT (.npz). With --demo, select from the built-in "
+        "GMM data (the paper's Table-1 instance) and print a summary instead.",
+    )
+    parser.add_argument("features", nargs="?", help="N x r matrix, .npy or .npz")
+    parser.add_argument("--n", type=int, required=True, help="coreset size")
+    parser.add_argument("--out", help="output .npz (indices, weights, info)")
+    parser.add_argument("--demo", action="store_true", help="use the built-in GMM data")
+    parser.add_argument("--method", default="skmm", choices=tuple(METHODS))
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--sketch-dim", type=_sketch_dim, default="auto", help="m, 'auto' or 'none'"
+    )
+    parser.add_argument("--sketch", default="gaussian", choices=SKETCH_KINDS)
+    parser.add_argument("--c-s", type=float, default=0.999, help="moment constant c_S")
+    parser.add_argument("--solver", default="CLARABEL", help="CVXPY solver name")
+    parser.add_argument("--solution", default="vertex", choices=SOLUTION_MODES)
+    parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
+    parser.add_argument("--key", help="array name inside an .npz input")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.set_defaults(run=_run_select)
+
+
+def _skmm_options(args: argparse.Namespace) -> dict:
+    if args.method != "skmm":
+        return {}
+    return {
+        "sketch_dim": args.sketch_dim,
+        "sketch": args.sketch,
+        "c_s": args.c_s,
+        "solver": args.solver,
+        "solution": args.solution,
+        "sampler": args.sampler,
+    }
+
+
+def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.demo == (args.features is not None):
+        parser.error("give exactly one of FEATURES or --demo")
+    if not args.demo and args.out is None:
+        parser.error("--out is required unless --demo is given")
+    data = make_gmm(2000, 2400, 8, std_max=0.04, rng=0) if args.demo else None
+    features = data.features if data is not None else load_array(args.features, args.key)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        selection = select(features, args.n, args.method, rng=args.seed, **_skmm_options(args))
+    for warning in caught:
+        print(f"{PROG}: note: {warning.message}", file=sys.stderr)
+    solution = selection.solution
+    info = {"method": selection.method, "n": args.n, "seed": args.seed, "version": __version__}
+    if solution is not None:
+        info.update(
+            status=solution.status,
+            solver=solution.solver,
+            objective=solution.objective,
+            degenerate=solution.degenerate,
+            certified_c_s=solution.certified_c_s,
+            certified_c_s_loewner=solution.certified_c_s_loewner,
+            solution_mode=solution.solution_mode,
+            sampler=selection.sampler,
+        )
+    if data is not None:
+        counts = np.bincount(data.cluster_ids[selection.indices], minlength=len(data.centers))
+        print(f"GMM demo (N=2000, r=2400, 8 clusters, std_max=0.04, data seed 0), n={args.n}")
+        print(f"cluster sizes : {data.cluster_sizes.tolist()}")
+        print(f"coreset counts: {counts.tolist()}")
+    if solution is not None:
+        print(
+            f"QP status {solution.status} ({solution.solver}, {solution.iterations} iterations, "
+            f"{solution.solve_seconds:.2f} s); objective {solution.objective:.3e}; "
+            f"degenerate {solution.degenerate}"
+        )
+        print(
+            f"certified c_S: diagonal {solution.certified_c_s:.4g}, "
+            f"Loewner {solution.certified_c_s_loewner:.4g} (requested {args.c_s:g}); "
+            f"{solution.solution_mode} solution with {solution.support_size} nonzero weights"
+        )
+    if args.out is not None:
+        arrays = {
+            "indices": selection.indices,
+            "weights": selection.weights if selection.weights is not None else np.empty(0),
+            "info": np.array(json.dumps(info)),
+        }
+        save_npz(args.out, arrays, force=args.force)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Sketchy Moment Matching data selection, solved exactly."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_select(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, parser)
+    except ValidationError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except (SkmmError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Frozen result types shared by the SkMM path and the baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["MomentMatchingSolution", "Selection"]
+
+
+@dataclass(frozen=True)
+class MomentMatchingSolution:
+    """Solution of the moment-matching program, with its certificates.
+
+    Attributes
+    ----------
+    s : ndarray, shape (N,)
+        Sampling weights on the capped simplex ``{0 <= s <= 1/n, sum(s) = 1}``.
+    gamma : ndarray, shape (k,)
+        Moment factors, ``gamma_j = max(1/c_s, (A s)_j / lam_j)`` (optimal for the given s).
+    objective : float
+        The paper's objective ``sum_j ((A s)_j - gamma_j lam_j)^2`` at (s, gamma), in the
+        units of the data (``lam`` as computed, no rescaling); for ``formulation="psd"`` the
+        Frobenius objective of that program.
+    status : str
+        CVXPY's status of the convex solve (``"optimal"`` or ``"optimal_inaccurate"``).
+    solver : str
+        The solver that produced the convex solution (a fallback may differ from the request).
+    solve_seconds : float
+        Wall time of the convex solve plus, for ``solution="vertex"``, the face LP.
+    sketch : ndarray, shape (N, m)
+        The sketched features ``G~`` the program was built from.
+    eigenvalues : ndarray, shape (m,)
+        Eigenvalues of ``Sigma~ = G~' G~ / N``, decreasing.
+    n : int
+        The coreset size the cap ``1/n`` was built for.
+    c_s : float
+        The requested constant (``gamma_j >= 1/c_s``).
+    certified_c_s : float
+        The smallest c with ``A s >= lam / c`` on every direction,
+        ``1 / min_j ((A s)_j / lam_j)``: the diagonal condition the weights meet.
+    certified_c_s_loewner : float
+        The smallest c with ``Sigma~ <= c G~' diag(s) G~`` (Loewner order), the generalised
+        eigenvalue of the theorem's condition; never smaller than ``certified_c_s``.
+    degenerate : bool
+        True when the optimum is zero, decided exactly by a feasibility LP (some s in the
+        capped simplex has ``A s >= lam / c_s`` up to a relative ``1e-9``); the optimal set is
+        then a whole face of the capped simplex.
+    suboptimality_bound : float
+        Frank-Wolfe gap of the diagonal program at s: a solver-independent upper bound on
+        ``objective - optimum`` (in the same units as ``objective``).
+    solution_mode : str
+        ``"interior"`` (the interior-point solver's point, relative interior of the optimal
+        face) or ``"vertex"`` (a basic optimal solution of the LP over that face).
+    iterations : int or None
+        Interior-point iterations reported by the solver.
+    message : str
+        A human-readable summary, including the degeneracy explanation when it applies.
+    """
+
+    s: np.ndarray
+    gamma: np.ndarray
+    objective: float
+    status: str
+    solver: str
+    solve_seconds: float
+    sketch: np.ndarray = field(repr=False)
+    eigenvalues: np.ndarray = field(repr=False)
+    n: int
+    c_s: float
+    certified_c_s: float
+    certified_c_s_loewner: float
+    degenerate: bool
+    suboptimality_bound: float
+    solution_mode: str
+    iterations: int | None = None
+    message: str = ""
+
+    @property
+    def support_size(self) -> int:
+        """Number of weights above ``1e-9 / n`` (the points s can sample)."""
+        return int(np.sum(self.s > 1e-9 / self.n))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A coreset chosen by :func:`skmm_convex.select`.
+
+    Attributes
+    ----------
+    indices : ndarray of int, shape (n,)
+        Distinct row indices into the feature matrix.
+    method : str
+        The selection method.
+    weights : ndarray, shape (N,) or None
+        Sampling weights ``s`` where the method has them (SkMM), else None.
+    solution : MomentMatchingSolution or None
+        The moment-matching solution (SkMM only).
+    sampler : str or None
+        How ``indices`` were drawn from ``weights`` (SkMM only).
+    """
+
+    indices: np.ndarray
+    method: str
+    weights: np.ndarray | None = None
+    solution: MomentMatchingSolution | None = None
+    sampler: str | None = None

@@ -1,0 +1,158 @@
+"""``select``: the one entry point that picks n of N rows by any method."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._validation import (
+    RngLike,
+    as_generator,
+    check_choice,
+    check_int,
+    check_matrix,
+    check_positive_float,
+)
+from .errors import ValidationError
+from .moments import compute_moments
+from .problems import WEIGHTINGS
+from .results import Selection
+from .sampling import SAMPLERS, sample_indices
+from .sketch import SKETCH_KINDS, sketch_features
+from .solve import SOLUTION_MODES, MomentMatching
+
+__all__ = ["METHODS", "FORMULATIONS", "DEFAULT_SKETCH_DIM", "select", "select_skmm"]
+
+FORMULATIONS = ("diagonal",)
+DEFAULT_SKETCH_DIM = 32
+
+
+def select_skmm(
+    features: Any,
+    n: int,
+    *,
+    rng: RngLike = None,
+    sketch_dim: int | None | str = "auto",
+    sketch: str = "gaussian",
+    c_s: float = 0.999,
+    formulation: str = "diagonal",
+    solver: str = "CLARABEL",
+    solution: str = "vertex",
+    sampler: str = "systematic",
+    weighting: str = "paper",
+    solver_options: dict[str, Any] | None = None,
+) -> Selection:
+    """Sketchy Moment Matching: sketch, match moments exactly, sample n indices.
+
+    Parameters
+    ----------
+    features : array_like or sparse matrix, shape (N, r)
+        Feature or per-example gradient matrix G (``np.memmap`` is streamed in row blocks,
+        sparse input is never densified).
+    n : int
+        Coreset size, in ``[1, N]``.
+    rng : int, Generator or None
+        Split into independent streams for the sketch, the face vertex and the sampler.
+    sketch_dim : int, None or "auto"
+        m, in ``[1, r]``; None means no sketch (``G~ = G``); "auto" means
+        ``min(32, r)`` (32 = 4 x 8 clusters, the authors' GMM setting) with no sketch when
+        ``r <= 32``.
+    sketch : {"gaussian", "sparse-sign"}
+        The Johnson-Lindenstrauss transform.
+    c_s : float
+        Moment constant, ``gamma_j >= 1/c_s``; 0.999 as in the authors' notebooks. For
+        ``c_s >= 1`` uniform weights are optimal (see the README, "Degeneracy").
+    formulation : {"diagonal"}
+        The paper's QP over the m diagonal moment conditions.
+    solver : str
+        CVXPY solver name, ``"CLARABEL"`` by default.
+    solution : {"vertex", "interior"}
+        Which optimal point to sample from: a random vertex of the optimal face (sparse,
+        default) or the interior-point solver's point (spread over all N).
+    sampler : {"systematic", "authors", "top"}
+        How n indices are drawn from s (see :mod:`skmm_convex.sampling`).
+    weighting : {"paper", "relative"}
+        Objective weights per direction (see :func:`skmm_convex.problems.direction_weights`).
+    solver_options : dict, optional
+        Passed to CVXPY's ``solve``.
+
+    Returns
+    -------
+    Selection
+        With ``weights = s`` and ``solution`` (a :class:`MomentMatchingSolution`).
+    """
+    matrix = check_matrix(features)
+    n_samples, n_features = matrix.shape
+    n = check_int(n, "n", 1, n_samples)
+    if sketch_dim == "auto":
+        sketch_dim = DEFAULT_SKETCH_DIM if n_features > DEFAULT_SKETCH_DIM else None
+    elif sketch_dim is not None:
+        sketch_dim = check_int(sketch_dim, "sketch_dim", 1, n_features)
+    check_choice(sketch, "sketch", SKETCH_KINDS)
+    c_s = check_positive_float(c_s, "c_s")
+    check_choice(formulation, "formulation", FORMULATIONS)
+    check_choice(solution, "solution", SOLUTION_MODES)
+    check_choice(sampler, "sampler", SAMPLERS)
+    check_choice(weighting, "weighting", WEIGHTINGS)
+    if solver_options is not None and not isinstance(solver_options, dict):
+        raise ValidationError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+
+    sketch_rng, face_rng, sample_rng = as_generator(rng).spawn(3)
+    moments = compute_moments(sketch_features(matrix, sketch_dim, sketch, sketch_rng))
+    if moments.n_directions == 0:
+        raise ValidationError("features must not be all zero (the sketch has no variance)")
+    program = MomentMatching(
+        moments, formulation, weighting=weighting, solver=solver, solver_options=solver_options
+    )
+    solution_ = program.solve(n, c_s, solution=solution, rng=face_rng)
+    indices = sample_indices(solution_.s, n, sampler, sample_rng)
+    return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
+
+
+def _select_uniform(features: Any, n: int, *, rng: RngLike = None) -> Selection:
+    """n distinct rows uniformly at random (``rng.choice(N, n, replace=False)``)."""
+    matrix = check_matrix(features)
+    n = check_int(n, "n", 1, matrix.shape[0])
+    indices = as_generator(rng).choice(matrix.shape[0], n, replace=False)
+    return Selection(np.sort(indices), "uniform")
+
+
+METHODS: dict[str, Callable[..., Selection]] = {
+    "skmm": select_skmm,
+    "uniform": _select_uniform,
+}
+
+
+def select(
+    features: Any, n: int, method: str = "skmm", *, rng: RngLike = None, **options: Any
+) -> Selection:
+    """Select n of the N rows of ``features``.
+
+    Parameters
+    ----------
+    features : array_like or sparse matrix, shape (N, r)
+        Feature or per-example gradient matrix.
+    n : int
+        Coreset size, in ``[1, N]``.
+    method : str
+        One of :data:`METHODS`: ``"skmm"`` (default, see :func:`select_skmm` for its
+        options) or a baseline.
+    rng : int, Generator or None
+        Same rng in, same indices out.
+    **options
+        Method-specific options; an option the method does not take is an error.
+
+    Returns
+    -------
+    Selection
+    """
+    method = check_choice(method, "method", tuple(METHODS))
+    chosen = METHODS[method]
+    try:
+        inspect.signature(chosen).bind(features, n, rng=rng, **options)
+    except TypeError as exc:
+        raise ValidationError(f"method {method!r} does not take these options: {exc}") from None
+    return chosen(features, n, rng=rng, **options)

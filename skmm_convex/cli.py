@@ -18,6 +18,7 @@ from . import __version__
 from ._io import load_array, save_npz
 from .datasets import make_gmm
 from .errors import SkmmError, ValidationError
+from .experiments import EXPERIMENTS, load_experiment
 from .sampling import SAMPLERS
 from .selection import METHODS, select
 from .sketch import SKETCH_KINDS
@@ -131,6 +132,19 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     return 0
 
 
+def _add_reproduce(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "reproduce", help="run one of the paper's experiments", description="Run an experiment."
+    )
+    experiments = parser.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
+    for name, (_, description) in EXPERIMENTS.items():
+        sub = experiments.add_parser(name, help=description, description=description)
+        load_experiment(name).add_arguments(sub)
+        sub.set_defaults(
+            run=lambda args, _parser, name=name: load_experiment(name).run_from_args(args)
+        )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Sketchy Moment Matching data selection, solved exactly."
@@ -138,6 +152,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_select(commands)
+    if EXPERIMENTS:
+        _add_reproduce(commands)
     return parser
 
 

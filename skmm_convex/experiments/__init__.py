@@ -1,0 +1,21 @@
+"""Reproducible experiments, each run by ``skmm-convex reproduce NAME``.
+
+Each experiment module exposes ``add_arguments(parser)`` (its command-line options) and
+``run_from_args(args) -> int`` (the exit code), and is listed in :data:`EXPERIMENTS` by the
+dotted path of its module, imported only when its command runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["EXPERIMENTS", "load_experiment"]
+
+# name -> (module, one-line description)
+EXPERIMENTS: dict[str, tuple[str, str]] = {}
+
+
+def load_experiment(name: str) -> ModuleType:
+    """Import the module of experiment ``name``."""
+    return importlib.import_module(EXPERIMENTS[name][0])

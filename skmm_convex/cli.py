@@ -132,6 +132,13 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     return 0
 
 
+def _experiment_runner(name: str):
+    def run(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+        return load_experiment(name).run_from_args(args)
+
+    return run
+
+
 def _add_reproduce(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "reproduce", help="run one of the paper's experiments", description="Run an experiment."

@@ -62,7 +62,38 @@ def face_vertex(
         b_eq=[1.0],
         bounds=(0.0, 1.0 / n),
         method="highs-ds",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
     )
     if result.status != 0:
         return None
-    return np.clip(result.x, 0.0, 1.0 / n)
+    return _polish_basic_solution(result.x, normalized_moments, target, n)
+
+
+def _polish_basic_solution(
+    x: np.ndarray, normalized_moments: np.ndarray, target: np.ndarray, n: int, tol: float = 1e-7
+) -> np.ndarray:
+    """Recompute a basic solution exactly from its active set.
+
+    HiGHS meets the constraints to its feasibility tolerance (``sum(s)`` off by up to about
+    1e-7 was seen). A basic solution is determined by which weights sit at a bound and which
+    moment rows are tight, so we snap weights within ``tol / n`` of 0 or ``1/n`` to the bound
+    and solve the (small) linear system of ``sum(s) = 1`` and the tight rows for the others.
+    If the snapped point is not feasible to ``1e-12`` the clipped LP point is returned.
+    """
+    cap = 1.0 / n
+    at_zero, at_cap = x <= tol * cap, x >= cap * (1 - tol)
+    free = ~(at_zero | at_cap)
+    tight = normalized_moments @ x - target <= tol * np.abs(target).max()
+    s = np.where(at_cap, cap, 0.0)
+    system = np.vstack([np.ones(free.sum()), normalized_moments[tight][:, free]])
+    rhs = np.concatenate(
+        [[1.0 - s.sum()], target[tight] - normalized_moments[tight][:, ~free] @ s[~free]]
+    )
+    s[free] = np.linalg.lstsq(system, rhs, rcond=None)[0]
+    feasible = (
+        s.min() >= 0
+        and s.max() <= cap * (1 + 1e-12)
+        and abs(s.sum() - 1) <= 1e-12
+        and np.all(normalized_moments @ s >= target - 1e-12 * np.abs(target).max())
+    )
+    return np.clip(s, 0.0, cap) if feasible else np.clip(x, 0.0, cap)

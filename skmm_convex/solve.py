@@ -13,34 +13,61 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 
+from ._simplex import project_capped_simplex
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_positive_float,
+    check_solver_options,
+)
 from .certificates import certified_c_s, frank_wolfe_gap, moment_ratios, reduced_objective
 from .errors import (
     DegenerateProblemWarning,
     InaccurateSolutionWarning,
     InfeasibleProblemError,
     SolverError,
+    SolverFallbackWarning,
     SolverNotInstalledError,
+    ValidationError,
     warn_user,
 )
 from .moments import SketchedMoments
 from .optimal_face import FACE_SLACK, face_vertex
-from .problems import DiagonalMomentMatchingQP
+from .problems import WEIGHTINGS, DiagonalMomentMatchingQP
 from .results import MomentMatchingSolution
 
 __all__ = ["SOLUTION_MODES", "MomentMatching", "solve_moment_matching", "check_solver"]
 
 SOLUTION_MODES = ("vertex", "interior")
+FORMULATIONS = ("diagonal",)
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 
 
 def check_solver(solver: str) -> str:
-    """Return the upper-cased solver name if CVXPY has it installed."""
-    name = str(solver).upper()
-    installed = cp.installed_solvers()
-    if name not in installed:
+    """Return the upper-cased solver name if CVXPY has it installed.
+
+    Raises
+    ------
+    SolverNotInstalledError
+        The name is not a string, unknown to CVXPY, or not installed; the message lists the
+        installed solvers.
+    """
+    installed = sorted(cp.installed_solvers())
+    if not isinstance(solver, str):
         raise SolverNotInstalledError(
-            f"solver must be one of the installed CVXPY solvers {sorted(installed)}, got "
-            f"{solver!r} (install it, e.g. `pip install {str(solver).lower()}`, or pick another)"
+            f"solver must be a str naming an installed CVXPY solver {installed}, got {solver!r}"
+        )
+    name = solver.upper()
+    if name not in installed:
+        known = name in getattr(cp.settings, "SOLVERS", ())
+        hint = (
+            f"install it (e.g. `pip install {solver.lower()}`) or pick one of those"
+            if known
+            else "CVXPY does not know this name; pick one of those"
+        )
+        raise SolverNotInstalledError(
+            f"solver {solver!r} is not installed; installed CVXPY solvers: {installed}. {hint}"
         )
     return name
 
@@ -60,7 +87,16 @@ class MomentMatching:
     solver_options : dict, optional
         Passed to ``problem.solve``.
     fallback : bool
-        On a solver failure, retry with the other of CLARABEL/SCS and say so in the result.
+        On a solver failure, retry with the other of CLARABEL/SCS (without
+        ``solver_options``), warn with :class:`SolverFallbackWarning` and name the solver that
+        produced the answer in ``solution.solver``. With ``fallback=False`` a failure raises.
+
+    Raises
+    ------
+    ValidationError
+        A bad ``formulation``, ``weighting``, ``solver_options`` or ``moments``.
+    SolverNotInstalledError
+        ``solver`` is not an installed CVXPY solver (the message lists the installed ones).
     """
 
     def __init__(
@@ -72,12 +108,21 @@ class MomentMatching:
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
     ) -> None:
+        if not isinstance(moments, SketchedMoments):
+            raise ValidationError(
+                f"moments must be a SketchedMoments (from compute_moments), got "
+                f"{type(moments).__name__}"
+            )
+        if moments.n_directions == 0:
+            raise ValidationError("moments has no direction with positive variance")
         self.moments = moments
-        self.formulation = formulation
-        self.weighting = weighting
+        self.formulation = check_choice(formulation, "formulation", FORMULATIONS)
+        self.weighting = check_choice(weighting, "weighting", WEIGHTINGS)
         self.solver = check_solver(solver)
-        self.solver_options = dict(solver_options or {})
-        self.fallback = fallback
+        self.solver_options = check_solver_options(solver_options)
+        if not isinstance(fallback, bool | np.bool_):
+            raise ValidationError(f"fallback must be True or False, got {fallback!r}")
+        self.fallback = bool(fallback)
         self.program = DiagonalMomentMatchingQP(moments, weighting)
 
     def solve(
@@ -87,17 +132,31 @@ class MomentMatching:
         solution: str = "vertex",
         rng: np.random.Generator | None = None,
     ) -> MomentMatchingSolution:
-        """Solve for budget n and constant c_s (inputs trusted: validate upstream).
+        """Solve for budget n (in ``[1, N]``) and constant c_s (> 0).
 
         ``solution="vertex"`` then moves to a random vertex of the optimal face (see
-        :func:`optimal_face.optimal_face_vertex`); ``"interior"`` keeps the solver's point.
+        :func:`optimal_face.face_vertex`); ``"interior"`` keeps the solver's point. Either
+        point is projected onto the capped simplex, so its constraints hold to rounding
+        whatever the solver's tolerance.
+
+        Raises
+        ------
+        ValidationError
+            Bad n, c_s, solution or rng.
+        SolverError
+            Every solver tried failed (numerical trouble, iteration limit).
+        InfeasibleProblemError
+            A solver reported the program infeasible and none solved it.
         """
+        n = check_int(n, "n", 1, self.moments.whitened.shape[0])
+        c_s = check_positive_float(c_s, "c_s")
+        check_choice(solution, "solution", SOLUTION_MODES)
+        gen = as_generator(rng)
         start = time.perf_counter()
         self.program.set_parameters(n, c_s)
         used_solver, status, iterations = self._solve_with_fallback()
-        s = np.clip(np.asarray(self.program.s.value, dtype=float), 0.0, 1.0 / n)
+        s = project_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
         b = self.moments.normalized_moments
-        gen = np.random.default_rng(rng)
         # exact degeneracy test: the optimum is 0 iff {B s >= 1/c_s} meets the capped simplex
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
         zero_face_vertex = face_vertex(b, floor, n, gen)
@@ -115,7 +174,7 @@ class MomentMatching:
                     InaccurateSolutionWarning,
                 )
             else:
-                s, mode = vertex, "vertex"
+                s, mode = project_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
 
@@ -125,7 +184,8 @@ class MomentMatching:
             if self.fallback
             else []
         )
-        failures = []
+        failures: list[str] = []
+        infeasible = False
         for solver in tried:
             options = self.solver_options if solver == self.solver else {}
             try:
@@ -133,6 +193,12 @@ class MomentMatching:
             except cp.error.SolverError as exc:
                 failures.append(f"{solver}: {exc}")
                 continue
+            except (TypeError, ValueError) as exc:
+                if not options:
+                    raise
+                raise ValidationError(
+                    f"solver_options {options!r} were rejected by {solver}: {exc}"
+                ) from None
             status = self.program.problem.status
             if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 if status == cp.OPTIMAL_INACCURATE:
@@ -141,20 +207,33 @@ class MomentMatching:
                         "solution.suboptimality_bound or tighten the solver tolerances",
                         InaccurateSolutionWarning,
                     )
+                if failures:
+                    warn_user(
+                        f"{'; '.join(failures)}; the solution comes from the fallback solver "
+                        f"{solver}",
+                        SolverFallbackWarning,
+                    )
                 stats = self.program.problem.solver_stats
                 return solver, status, getattr(stats, "num_iters", None)
+            infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
             failures.append(f"{solver}: status {status}")
-            if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE) and solver == tried[-1]:
-                raise InfeasibleProblemError(
-                    f"moment matching ({self.formulation}, N={self.moments.whitened.shape[0]}, "
-                    f"k={self.moments.n_directions}) reported infeasible by {solver}; the "
-                    "diagonal program is always feasible (s = 1/N), so this is numerical "
-                    "trouble: try another solver or a smaller sketch_dim"
-                )
-        raise SolverError(
+        where = (
             f"moment matching ({self.formulation}, N={self.moments.whitened.shape[0]}, "
-            f"k={self.moments.n_directions}) failed: {'; '.join(failures)}. Try another "
-            "solver (solver='SCS'), a smaller sketch_dim, or weighting='relative'"
+            f"k={self.moments.n_directions})"
+        )
+        if infeasible:
+            raise InfeasibleProblemError(
+                f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
+                "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
+                "try another solver (solver='SCS'), a smaller sketch_dim, or "
+                "weighting='relative'"
+            )
+        limit = any(cp.USER_LIMIT in failure for failure in failures)
+        raise SolverError(
+            f"{where} failed: {'; '.join(failures)}. Try "
+            + ("a larger iteration or time limit in solver_options, " if limit else "")
+            + "another solver (solver='SCS'), a smaller sketch_dim, or weighting='relative'"
+            + ("" if self.fallback else ", or fallback=True")
         )
 
     def _certify(
@@ -223,10 +302,15 @@ def solve_moment_matching(
     solver: str = "CLARABEL",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
+    fallback: bool = True,
     rng: np.random.Generator | None = None,
 ) -> MomentMatchingSolution:
     """Build and solve the moment-matching program once (see :class:`MomentMatching`)."""
     program = MomentMatching(
-        moments, weighting=weighting, solver=solver, solver_options=solver_options
+        moments,
+        weighting=weighting,
+        solver=solver,
+        solver_options=solver_options,
+        fallback=fallback,
     )
     return program.solve(n, c_s, solution=solution, rng=rng)

@@ -42,6 +42,8 @@ __all__ = ["SOLUTION_MODES", "MomentMatching", "solve_moment_matching", "check_s
 SOLUTION_MODES = ("vertex", "interior")
 FORMULATIONS = ("diagonal",)
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
+# QP-capable solvers suggested after a failure, in order of preference
+_QP_SOLVERS = ("CLARABEL", "SCS", "OSQP", "HIGHS", "PIQP", "PROXQP", "ECOS", "MOSEK", "GUROBI")
 
 
 def check_solver(solver: str) -> str:
@@ -222,17 +224,21 @@ class MomentMatching:
             f"k={self.moments.n_directions})"
         )
         if infeasible:
+            untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
             raise InfeasibleProblemError(
                 f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
                 "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
-                "try another solver (solver='SCS'), a smaller sketch_dim, or "
-                "weighting='relative'"
+                "try "
+                + (f"another solver (solver={untried[0]!r}), " if untried else "")
+                + "a smaller sketch_dim, or weighting='relative'"
             )
         limit = any(cp.USER_LIMIT in failure for failure in failures)
+        untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
         raise SolverError(
             f"{where} failed: {'; '.join(failures)}. Try "
             + ("a larger iteration or time limit in solver_options, " if limit else "")
-            + "another solver (solver='SCS'), a smaller sketch_dim, or weighting='relative'"
+            + (f"another solver (solver={untried[0]!r}), " if untried else "")
+            + "a smaller sketch_dim, or weighting='relative'"
             + ("" if self.fallback else ", or fallback=True")
         )
 

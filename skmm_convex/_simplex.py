@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["project_capped_simplex"]
+__all__ = ["project_capped_simplex", "repair_capped_simplex"]
 
 
 def project_capped_simplex(s: np.ndarray, cap: float, iterations: int = 200) -> np.ndarray:
@@ -50,3 +50,38 @@ def project_capped_simplex(s: np.ndarray, cap: float, iterations: int = 200) -> 
         x[free] += (1.0 - x.sum()) / free.sum()
         np.clip(x, 0.0, cap, out=x)
     return x
+
+
+def repair_capped_simplex(s: np.ndarray, cap: float) -> np.ndarray:
+    """Move a solver's near-feasible ``s`` onto ``C``, keeping its zeros where possible.
+
+    Parameters
+    ----------
+    s : ndarray, shape (N,)
+        A point feasible to a solver's tolerance (an interior-point answer, an LP vertex).
+    cap : float
+        The upper bound ``1/n``.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        In ``C = {0 <= x <= cap, sum(x) = 1}`` up to rounding. After clipping to
+        ``[0, cap]``: an excess is removed by scaling down (``x / sum(x)``), a deficit is
+        filled in proportion to each positive entry's headroom ``cap - x_i``. Both keep the
+        support, so a sparse vertex stays sparse; when the support cannot hold the deficit
+        (or is empty), the Euclidean projection :func:`project_capped_simplex` is used.
+    """
+    x = np.clip(np.asarray(s, dtype=float), 0.0, cap)
+    total = float(x.sum())
+    rounding = x.size * np.finfo(float).eps
+    deficit = 1.0 - total
+    if abs(deficit) <= rounding:
+        return x
+    if deficit < 0.0:
+        return np.minimum(x / total, cap)
+    headroom = np.where(x > 0.0, cap - x, 0.0)
+    room = float(headroom.sum())
+    if deficit <= room * (1.0 + 1e-9) + rounding:  # room > 0 here, as deficit > rounding
+        x += min(deficit, room) * headroom / room
+        return np.minimum(x, cap)
+    return project_capped_simplex(x, cap)

@@ -14,7 +14,7 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 
-from ._simplex import project_capped_simplex
+from ._simplex import repair_capped_simplex
 from ._validation import (
     as_generator,
     check_choice,
@@ -167,7 +167,7 @@ class MomentMatching:
         start = time.perf_counter()
         self.program.set_parameters(n, c_s)
         used_solver, status, iterations = self._solve_with_fallback()
-        s = project_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
+        s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
         b = self.moments.normalized_moments
         # exact degeneracy test: the optimum is 0 iff {B s >= 1/c_s} meets the capped simplex
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
@@ -186,7 +186,7 @@ class MomentMatching:
                     InaccurateSolutionWarning,
                 )
             else:
-                s, mode = project_capped_simplex(vertex, 1.0 / n), "vertex"
+                s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import skmm_convex as skmm
-from skmm_convex._simplex import project_capped_simplex
+from skmm_convex._simplex import project_capped_simplex, repair_capped_simplex
 from skmm_convex.errors import SolverError, ValidationError
 
 QUICK = settings(
@@ -151,3 +151,25 @@ def test_projection_lands_on_the_capped_simplex(size, n, seed, spread):
     if free.sum() >= 2:
         shifts = point[free] - x[free]
         assert np.ptp(shifts) <= 1e-9 * max(1.0, np.abs(point).max())
+
+
+@FAST
+@given(
+    size=st.integers(1, 200),
+    n=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+    error=st.floats(-1e-6, 1e-6),
+)
+def test_repair_lands_on_the_capped_simplex_and_keeps_a_vertex_sparse(size, n, seed, error):
+    n = min(n, size)
+    rng = np.random.default_rng(seed)
+    vertex = np.zeros(size)  # a basic point: n - 1 weights at the cap, one partial, rest 0
+    support = rng.permutation(size)[:n]
+    vertex[support] = 1.0 / n
+    point = vertex * (1 + error * rng.standard_normal(size))  # a solver's rounding
+    x = repair_capped_simplex(point, 1.0 / n)
+    assert x.min() >= 0.0 and x.max() <= 1.0 / n
+    assert abs(x.sum() - 1.0) <= 1e-12
+    assert np.abs(x - vertex).max() <= 10 * abs(error) / n + 1e-15
+    if n < size:
+        assert np.all(x[vertex == 0] == 0) or n == size

@@ -103,8 +103,12 @@ def select_skmm(
     matrix = check_matrix(features)
     n_samples, n_features = matrix.shape
     n = check_int(n, "n", 1, n_samples)
-    if sketch_dim == "auto":
+    if isinstance(sketch_dim, str) and sketch_dim == "auto":
         sketch_dim = DEFAULT_SKETCH_DIM if n_features > DEFAULT_SKETCH_DIM else None
+    elif isinstance(sketch_dim, str):
+        raise ValidationError(
+            f"sketch_dim must be an int in [1, {n_features}], None or 'auto', got {sketch_dim!r}"
+        )
     elif sketch_dim is not None:
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, n_features)
     check_choice(sketch, "sketch", SKETCH_KINDS)

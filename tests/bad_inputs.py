@@ -197,6 +197,8 @@ CASES: list[Case] = [
          r"sketch_dim must be an int in \[1, 10\], got 0"),
     Case("select", "sketch_dim = r + 1", _select(G, 5, sketch_dim=11), ValidationError,
          r"sketch_dim must be an int in \[1, 10\], got 11"),
+    Case("select", "sketch_dim = 'all'", _select(G, 5, sketch_dim="all"), ValidationError,
+         r"sketch_dim must be an int in \[1, 10\], None or 'auto', got 'all'"),
     Case("select", "sketch_dim = 4.0", _select(G, 5, sketch_dim=4.0), ValidationError,
          r"sketch_dim must be an int .*got 4\.0"),
     Case("select", "c_s = 0", _select(G, 5, c_s=0), ValidationError,

@@ -172,3 +172,17 @@ def test_subprocess_usage_error(workdir):
         "skmm-convex: error: n must be an int in [1, 40], got 99"
     ]
     assert not (workdir / "o.npz").exists()
+
+
+def test_solver_failure_exits_1_with_one_line(workdir, capsys, monkeypatch):
+    import cvxpy as cp
+
+    def fail(self, *args, **kwargs):
+        raise cp.error.SolverError("simulated numerical trouble")
+
+    monkeypatch.setattr(cp.Problem, "solve", fail)
+    code, captured = _run(capsys, "select", "g.npy", "--n", "5", "--out", "o.npz")
+    lines = _error_lines(captured)
+    assert code == 1 and len(lines) == 1
+    assert re.search(r"CLARABEL: simulated numerical trouble; SCS: simulated", lines[0])
+    assert not (workdir / "o.npz").exists()

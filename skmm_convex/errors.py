@@ -15,6 +15,7 @@ __all__ = [
     "SolverNotInstalledError",
     "DegenerateProblemWarning",
     "InaccurateSolutionWarning",
+    "SolverFallbackWarning",
 ]
 
 
@@ -48,6 +49,13 @@ class DegenerateProblemWarning(UserWarning):
 
 class InaccurateSolutionWarning(UserWarning):
     """The solver stopped at reduced accuracy (CVXPY status ``optimal_inaccurate``)."""
+
+
+class SolverFallbackWarning(UserWarning):
+    """The requested solver failed and a fallback solver produced the solution.
+
+    ``solution.solver`` names the solver that did; the warning says why the first one failed.
+    """
 
 
 def warn_user(message: str, category: type[Warning]) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "SolverNotInstalledError",
     "DegenerateProblemWarning",
     "InaccurateSolutionWarning",
+    "ClassBudgetWarning",
 ]
 
 
@@ -48,6 +49,14 @@ class DegenerateProblemWarning(UserWarning):
 
 class InaccurateSolutionWarning(UserWarning):
     """The solver stopped at reduced accuracy (CVXPY status ``optimal_inaccurate``)."""
+
+
+class ClassBudgetWarning(UserWarning):
+    """A class holds fewer examples than its per-class budget in class-balanced selection.
+
+    The class contributes all its examples and its shortfall is given to the other classes
+    (see :func:`skmm_convex.classification.class_budgets`).
+    """
 
 
 def warn_user(message: str, category: type[Warning]) -> None:

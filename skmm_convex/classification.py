@@ -103,7 +103,7 @@ def class_budgets(labels: Any, n: int, split: str = "proportional") -> dict[Any,
         budgets[free] = _split(n - sizes[capped].sum(), sizes[free], split)
     if capped.any():
         short = ", ".join(
-            f"class {classes[k]!r} has {sizes[k]} < budget {first[k]}"
+            f"class {classes[k].item()!r} has {sizes[k]} < budget {first[k]}"
             for k in np.flatnonzero(capped)
         )
         warn_user(

@@ -98,8 +98,10 @@ def prepare_digits(
     src_train, src_test = train_test_split(
         np.flatnonzero(source), test_size=0.2, stratify=digits[source], random_state=seed
     )
+    from threadpoolctl import threadpool_limits
+
     network = MLPClassifier(HIDDEN, max_iter=400, random_state=seed)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         network.fit(pixels[src_train], digits[src_train])
     source_accuracy = float(network.score(pixels[src_test], digits[src_test]))

@@ -34,7 +34,9 @@ def test_reproduce_digits_quick_writes_files_and_refuses_to_overwrite(tmp_path, 
     }
     assert all(r["n_seeds"] == "2" for r in selected)
     for r in rows:
-        assert 0.2 <= float(r["accuracy_mean"]) <= 1.0  # 5 classes: well above chance 0.2
+        assert 0.0 <= float(r["accuracy_mean"]) <= 1.0
+        if r["method"] in ("skmm", "uniform"):
+            assert float(r["accuracy_mean"]) > 0.5  # 5 classes: well above chance 0.2
     full = {r["regime"]: float(r["accuracy_mean"]) for r in rows if r["method"] == "full data"}
     assert full["lp"] > 0.9 and full["ft"] > 0.9
     assert "| lp | none | skmm | 20 |" in (out / "table.md").read_text()

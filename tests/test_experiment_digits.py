@@ -111,3 +111,10 @@ def test_reproduce_probe_rejects_mismatched_rows(user_arrays, capsys):
     )
     assert main([*args, "--out", str(user_arrays / "out")]) == 2
     assert "--selection-features has 69 rows, --features has 70" in capsys.readouterr().err
+
+
+def test_reproduce_probe_requires_sizes(user_arrays, capsys):
+    out = user_arrays / "nosizes"
+    assert main([*_probe_args(user_arrays), "--out", str(out)]) == 2
+    assert "--sizes is required" in capsys.readouterr().err
+    assert not out.exists()

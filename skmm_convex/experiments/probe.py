@@ -50,6 +50,8 @@ def _labels(path: str, name: str) -> np.ndarray:
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the protocol on the user's arrays; returns the exit code."""
     start = time.perf_counter()
+    if args.sizes is None:
+        raise ValidationError("--sizes is required for reproduce probe (e.g. --sizes 500 1000)")
     folder = check_outputs(args.out, args.force)
     features = load_array(args.features)
     labels = _labels(args.labels, "--labels")
@@ -66,8 +68,6 @@ def run_from_args(args: argparse.Namespace) -> int:
         _labels(args.test_labels, "--test-labels"),
         C=args.C,
     )
-    if args.sizes is None:
-        raise ValidationError("--sizes is required for reproduce probe (e.g. --sizes 500 1000)")
     seeds = tuple(range(args.seeds if args.seeds is not None else DEFAULT_SEEDS))
     regime = "lp" if args.selection_features is None else "selection-matrix"
     print(

@@ -118,3 +118,18 @@ def test_reproduce_probe_requires_sizes(user_arrays, capsys):
     assert main([*_probe_args(user_arrays), "--out", str(out)]) == 2
     assert "--sizes is required" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_select_command_balanced_with_labels(user_arrays, capsys):
+    out = user_arrays / "coreset.npz"
+    args = ["select", str(user_arrays / "grads.npy"), "--n", "24", "--out", str(out)]
+    args += ["--method", "uniform", "--balanced", "equal"]
+    with pytest.raises(SystemExit) as exited:  # a usage error, like the other select checks
+        main(args)
+    assert exited.value.code == 2
+    assert "--balanced needs --labels" in capsys.readouterr().err
+    assert main([*args, "--labels", str(user_arrays / "train_labels.npy")]) == 0
+    assert "class 2 has 5 < budget 8" in capsys.readouterr().err
+    with np.load(out) as saved:
+        labels = np.load(user_arrays / "train_labels.npy")
+        assert np.bincount(labels[saved["indices"]]).tolist() == [10, 9, 5]

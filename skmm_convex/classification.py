@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -319,8 +320,9 @@ def run_protocol(
     methods : sequence of str, optional
         Keys of :data:`METHODS`; all of them by default.
     seeds : sequence of int
-        One replicate per seed; seed k, size i and method j get the stream
-        ``SeedSequence([k, i, j])``, so adding a method does not change the others' draws.
+        One replicate per seed; seed k, size n and method name get the stream
+        ``SeedSequence([k, n, crc32(name)])``, so a method's coresets do not depend on which
+        other methods or sizes run beside it.
     balanced : {"none", "proportional", "equal"}
         Global selection, or :func:`select_per_class` with that budget split.
     method_options : dict, optional
@@ -341,9 +343,10 @@ def run_protocol(
     method_options = dict(method_options or {})
     trials = []
     for seed in seeds:
-        for i, n in enumerate(sizes):
-            for j, method in enumerate(methods):
-                select_rng, eval_rng = np.random.default_rng([seed, i, j]).spawn(2)
+        for n in sizes:
+            for method in methods:
+                stream = np.random.default_rng([seed, n, zlib.crc32(method.encode())])
+                select_rng, eval_rng = stream.spawn(2)
                 options = method_options.get(method, {})
                 start = time.perf_counter()
                 if balanced == "none":

@@ -157,3 +157,29 @@ def test_run_protocol_validates():
         run_protocol(features, labels, [0], probe)
     with pytest.raises(ValidationError, match="test_features must have 12 columns"):
         LinearProbe(features, labels, features[:, :3], labels)
+
+
+def test_a_methods_coresets_do_not_depend_on_the_other_methods(global_seed):
+    features, labels = _blobs(global_seed)
+
+    def coresets(methods, sizes):
+        chosen = []
+
+        def record(indices, _rng):
+            chosen.append(np.sort(indices))
+            return score_predictions([0], [0])
+
+        run_protocol(
+            features,
+            labels,
+            sizes,
+            record,
+            methods=methods,
+            seeds=[global_seed],
+            method_options={"skmm": {"sketch_dim": 8}},
+        )
+        return chosen
+
+    alone = coresets(["uniform"], [10])
+    beside = coresets(["skmm", "uniform"], [5, 10])  # uniform at n=10 comes last
+    np.testing.assert_array_equal(alone[0], beside[-1])

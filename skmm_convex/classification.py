@@ -94,23 +94,25 @@ def class_budgets(labels: Any, n: int, split: str = "proportional") -> dict[Any,
     n = check_int(n, "n", 1, labels.size)
     check_choice(split, "split", BUDGET_SPLITS)
     classes, sizes = np.unique(labels, return_counts=True)
-    first = _split(n, sizes, split)
-    budgets = first.copy()
+    budgets = _split(n, sizes, split)
+    asked = budgets.copy()  # the budget each class had when it was found short
     capped = np.zeros(classes.size, dtype=bool)
     while np.any(budgets > sizes):
-        capped |= budgets > sizes
-        free = ~capped
+        short = budgets > sizes
+        asked[short] = budgets[short]
+        capped |= short
         budgets[capped] = sizes[capped]
-        budgets[free] = _split(n - sizes[capped].sum(), sizes[free], split)
+        budgets[~capped] = _split(n - sizes[capped].sum(), sizes[~capped], split)
     if capped.any():
         short = ", ".join(
-            f"class {classes[k].item()!r} has {sizes[k]} < budget {first[k]}"
+            f"class {classes[k].item()!r} has {sizes[k]} < budget {asked[k]}"
             for k in np.flatnonzero(capped)
         )
+        final = dict(zip(classes.tolist(), budgets.tolist(), strict=True))
         warn_user(
             f"class-balanced selection ({split!r} split, n={n}): {short}; each such class "
-            f"contributes all its examples and the {int((first - sizes)[capped].sum())} missing "
-            "are split among the other classes",
+            "contributes all its examples and the other classes take up the difference "
+            f"(budgets now {final})",
             ClassBudgetWarning,
         )
     return {label: int(b) for label, b in zip(classes.tolist(), budgets, strict=True)}

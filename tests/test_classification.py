@@ -51,9 +51,23 @@ def test_proportional_budgets_are_largest_remainder_rounding():
 
 def test_short_class_warns_takes_all_and_gives_the_rest_to_others():
     labels = np.repeat([0, 1, 2], [2, 20, 20])
-    with pytest.warns(ClassBudgetWarning, match=r"class 0 has 2 < budget 10.*8 missing"):
+    with pytest.warns(
+        ClassBudgetWarning, match=r"class 0 has 2 < budget 10.*\{0: 2, 1: 14, 2: 14\}"
+    ):
         budgets = class_budgets(labels, 30, "equal")
     assert budgets == {0: 2, 1: 14, 2: 14}
+
+
+def test_a_class_found_short_after_redistribution_is_reported_with_its_new_budget():
+    labels = np.repeat([0, 1, 2], [1, 12, 100])
+    # equal: 11 each; class 0 short by 10 -> 16 each for classes 1, 2; class 1 short by 4
+    with pytest.warns(
+        ClassBudgetWarning,
+        match=r"class 0 has 1 < budget 11, class 1 has 12 < "
+        r"budget 16.*budgets now \{0: 1, 1: 12, 2: 20\}",
+    ):
+        budgets = class_budgets(labels, 33, "equal")
+    assert budgets == {0: 1, 1: 12, 2: 20}
 
 
 def test_balanced_selection_with_a_short_class_keeps_all_of_it(global_seed):

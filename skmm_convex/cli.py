@@ -21,6 +21,7 @@ from ._io import check_output, load_array, save_npz
 from .datasets import make_gmm
 from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
+from .results import Selection
 from .sampling import SAMPLERS
 from .selection import METHODS, select
 from .sketch import SKETCH_KINDS
@@ -73,6 +74,12 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
     parser.add_argument("--key", help="array name inside an .npz input")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument("--labels", help="N labels (.npy/.npz), for --balanced")
+    parser.add_argument(
+        "--balanced",
+        choices=("proportional", "equal"),
+        help="class-balanced selection: run the method inside each class (needs --labels)",
+    )
     parser.set_defaults(run=_run_select)
 
 
@@ -100,11 +107,19 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     features = data.features if data is not None else load_array(args.features, args.key)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        selection = select(features, args.n, args.method, rng=args.seed, **_skmm_options(args))
+        if args.balanced is None:
+            selection = select(features, args.n, args.method, rng=args.seed, **_skmm_options(args))
+        else:
+            if args.labels is None and data is None:
+                parser.error("--balanced needs --labels")
+            labels = data.cluster_ids if args.labels is None else load_array(args.labels)
+            selection = _select_balanced(args, features, labels)
     for warning in caught:
         print(f"{PROG}: note: {warning.message}", file=sys.stderr)
     solution = selection.solution
     info = {"method": selection.method, "n": args.n, "seed": args.seed, "version": __version__}
+    if args.balanced is not None:
+        info["balanced"] = args.balanced
     if solution is not None:
         info.update(
             status=solution.status,
@@ -141,6 +156,20 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         save_npz(args.out, arrays, force=args.force)
         print(f"wrote {args.out}")
     return 0
+
+
+def _select_balanced(args: argparse.Namespace, features, labels) -> Selection:
+    from .classification import select_per_class
+
+    return select_per_class(
+        features,
+        np.asarray(labels).ravel(),
+        args.n,
+        args.method,
+        split=args.balanced,
+        rng=args.seed,
+        **_skmm_options(args),
+    )
 
 
 def _experiment_runner(name: str):

@@ -16,6 +16,7 @@ __all__ = [
     "DegenerateProblemWarning",
     "InaccurateSolutionWarning",
     "SolverFallbackWarning",
+    "ClassBudgetWarning",
 ]
 
 
@@ -55,6 +56,14 @@ class SolverFallbackWarning(UserWarning):
     """The requested solver failed and a fallback solver produced the solution.
 
     ``solution.solver`` names the solver that did; the warning says why the first one failed.
+    """
+
+
+class ClassBudgetWarning(UserWarning):
+    """A class holds fewer examples than its per-class budget in class-balanced selection.
+
+    The class contributes all its examples and its shortfall is given to the other classes
+    (see :func:`skmm_convex.classification.class_budgets`).
     """
 
 

@@ -166,9 +166,9 @@ def _add_theory(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("theory_args", nargs=argparse.REMAINDER)
     parser.set_defaults(
-        run=lambda args, _parser: subprocess.run(
-            [sys.executable, "-m", "theory_checks", *args.theory_args]
-        ).returncode
+        run=lambda args, _parser: (
+            subprocess.run([sys.executable, "-m", "theory_checks", *args.theory_args]).returncode
+        )
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.stats import binom
+
 from skmm_convex import GMMData
 from skmm_convex._validation import as_generator, check_matrix
 from skmm_convex.errors import ValidationError
@@ -41,14 +42,12 @@ def as_instance(problem, theta: np.ndarray | None = None, rng=0) -> Instance:
         default, name = None, "G"
     features = np.asarray(features, dtype=float)
     if theta is None:
-        theta = default if default is not None else as_generator(rng).standard_normal(
-            features.shape[1]
+        theta = (
+            default if default is not None else as_generator(rng).standard_normal(features.shape[1])
         )
     theta = np.asarray(theta, dtype=float)
     if theta.shape != (features.shape[1],):
-        raise ValidationError(
-            f"theta must have shape ({features.shape[1]},), got {theta.shape}"
-        )
+        raise ValidationError(f"theta must have shape ({features.shape[1]},), got {theta.shape}")
     return Instance(name, features, theta)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import as_instance, uniform_coreset
@@ -41,10 +42,12 @@ def check_isotropic_bias_floor(
         s = uniform_coreset(n_samples, n, gen)
         ridge = CoresetRidge(inst.features, s)
         dof = r - ridge.rank
-        values = np.array([
-            ridge.minimize(gen.standard_normal(r), sigma**2, n_grid=120).risk
-            for _ in range(n_thetas)
-        ])
+        values = np.array(
+            [
+                ridge.minimize(gen.standard_normal(r), sigma**2, n_grid=120).risk
+                for _ in range(n_thetas)
+            ]
+        )
         mean, se = float(values.mean()), float(values.std(ddof=1) / np.sqrt(n_thetas))
         rows.append((n, dof, mean, se, dof - 4 * np.sqrt(2 * dof / n_thetas)))
     ratios = np.array([mean / (r - n) for (n, _, mean, _, _) in rows])

@@ -64,12 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run_check(key, args.quick, args.seed))
             seconds.append(time.perf_counter() - tic)
             print(f"  {key}: {results[-1].verdict} ({seconds[-1]:.1f} s)", file=sys.stderr)
-        summary = intrinsic_dimension_summary(args.seed, args.quick)
+        # r_bar against the number of clusters: printed with the full set of checks only
+        summary = intrinsic_dimension_summary(args.seed, args.quick) if args.only is None else ""
+
     mode = "quick" if args.quick else "full"
     print(f"theory checks ({mode} mode, seed {args.seed}):")
     print(format_table(results, seconds))
-    print()
-    print(summary)
+    if summary:
+        print()
+        print(summary)
     if args.plot is not None:
         try:
             for res in results:
@@ -78,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"theory_checks: error: {exc}", file=sys.stderr)
             return 1
     failed = [res.key for res in results if not res.as_expected]
-    print(f"\n{len(results) - len(failed)}/{len(results)} checks as expected; "
-          f"wall time {time.perf_counter() - start:.1f} s")
+    print(
+        f"\n{len(results) - len(failed)}/{len(results)} checks as expected; "
+        f"wall time {time.perf_counter() - start:.1f} s"
+    )
     if failed:
         print(f"NOT as expected: {', '.join(failed)}")
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import FLOAT_RTOL, as_instance, uniform_coreset

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
 from skmm_convex import make_gmm
 
 from .intrinsic import intrinsic_dimension
@@ -70,9 +71,7 @@ def gmm_instance(
 ) -> Instance:
     """``make_gmm`` data with theta_* = the latent parameter (theory.md section 4)."""
     data = make_gmm(n_samples, n_features, n_clusters, std_max=std_max, rng=seed)
-    info = dict(
-        N=n_samples, r=n_features, clusters=n_clusters, std_max=std_max, seed=seed
-    )
+    info = dict(N=n_samples, r=n_features, clusters=n_clusters, std_max=std_max, seed=seed)
     return Instance(f"GMM(std_max={std_max:g})", data.features, data.latent.copy(), info)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
 from skmm_convex.errors import ValidationError
 
 __all__ = ["intrinsic_dimension"]

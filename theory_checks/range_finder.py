@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import as_instance, uniform_coreset
@@ -92,19 +93,28 @@ def check_sketch_subspace_identity(
         q = np.linalg.qr(gamma)[0]
         p = q @ q.T
         inner = p @ sigma_s @ p
-        rhs = float(np.trace(sigma @ np.linalg.pinv((inner + inner.T) / 2, rcond=1e-10,
-                                                     hermitian=True)))
+        rhs = float(
+            np.trace(sigma @ np.linalg.pinv((inner + inner.T) / 2, rcond=1e-10, hermitian=True))
+        )
         sigma_t, sigma_ts = gamma.T @ sigma @ gamma, gamma.T @ sigma_s @ gamma
         lhs = float(np.trace(np.linalg.solve(sigma_ts, sigma_t)))
         # an invertible R with condition number <= 4, so rounding stays far below 1e-8
-        left, right = (np.linalg.qr(gen.standard_normal((sketch_dim, sketch_dim)))[0]
-                       for _ in range(2))
+        left, right = (
+            np.linalg.qr(gen.standard_normal((sketch_dim, sketch_dim)))[0] for _ in range(2)
+        )
         rot = gamma @ (left * gen.uniform(0.5, 2.0, sketch_dim)) @ right
         lhs_rot = float(np.trace(np.linalg.solve(rot.T @ sigma_s @ rot, rot.T @ sigma @ rot)))
         c_sketch = generalized_max_eig(sigma_t, sigma_ts)
         c_sub = generalized_max_eig(q.T @ sigma @ q, q.T @ sigma_s @ q)
-        diffs.append((lhs, rhs, abs(lhs - rhs) / abs(rhs), abs(lhs_rot - lhs) / abs(lhs),
-                      abs(c_sketch - c_sub) / c_sub))
+        diffs.append(
+            (
+                lhs,
+                rhs,
+                abs(lhs - rhs) / abs(rhs),
+                abs(lhs_rot - lhs) / abs(lhs),
+                abs(c_sketch - c_sub) / c_sub,
+            )
+        )
     worst = max(diffs, key=lambda d: max(d[2:]))
     rel = np.array([max(d[2:]) for d in diffs])
     return CheckResult(

@@ -63,9 +63,7 @@ def _s1(q, seed):
 
 
 def _s2(q, seed):
-    return check_lowdim_cs_bound(
-        _instance("LOWDIM-C", q, seed), n_subsets=5 if q else 20, rng=seed
-    )
+    return check_lowdim_cs_bound(_instance("LOWDIM-C", q, seed), n_subsets=5 if q else 20, rng=seed)
 
 
 def _s3(q, seed):
@@ -117,15 +115,11 @@ def _s7(q, seed):
 
 
 def _s8(q, seed):
-    return check_sketched_corollary(
-        _instance("GMM-B", q, seed), n_gammas=10 if q else 50, rng=seed
-    )
+    return check_sketched_corollary(_instance("GMM-B", q, seed), n_gammas=10 if q else 50, rng=seed)
 
 
 def _s9(q, seed):
-    return check_diagonal_relaxation(
-        _instance("GMM-A", q, seed), n_uniform=2 if q else 5, rng=seed
-    )
+    return check_diagonal_relaxation(_instance("GMM-A", q, seed), n_uniform=2 if q else 5, rng=seed)
 
 
 def _s10(q, seed):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+
 from skmm_convex import certified_c_s, compute_moments, select
 from skmm_convex._validation import as_generator
 
@@ -56,8 +57,9 @@ def check_diagonal_relaxation(
     for n in n_values:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sel = select(inst.features, n, method="skmm", rng=gen.spawn(1)[0],
-                         sketch_dim=sketch_dim, c_s=c_s)
+            sel = select(
+                inst.features, n, method="skmm", rng=gen.spawn(1)[0], sketch_dim=sketch_dim, c_s=c_s
+            )
         moments = compute_moments(sel.solution.sketch)
         coresets = [("skmm", sel.indices)] + [
             ("uniform", uniform_coreset(inst.n_samples, n, gen)) for _ in range(n_uniform)
@@ -65,8 +67,14 @@ def check_diagonal_relaxation(
         for name, s in coresets:
             weights = np.zeros(inst.n_samples)
             weights[s] = 1.0 / n
-            rows.append((n, name, certified_c_s(moments, weights, "diagonal"),
-                         certified_c_s(moments, weights, "loewner")))
+            rows.append(
+                (
+                    n,
+                    name,
+                    certified_c_s(moments, weights, "diagonal"),
+                    certified_c_s(moments, weights, "loewner"),
+                )
+            )
     commuting = []
     for _ in range(5):
         sketch = _commuting_sketch(gen)
@@ -74,11 +82,15 @@ def check_diagonal_relaxation(
         weights = np.zeros(sketch.shape[0])
         s = uniform_coreset(sketch.shape[0], 60, gen)
         weights[s] = 1.0 / 60
-        commuting.append((certified_c_s(moments, weights, "diagonal"),
-                          certified_c_s(moments, weights, "loewner")))
-    order_ok = all(d <= l * (1 + 1e-10) for (_, _, d, l) in rows)
-    equal_ok = all(abs(d - l) <= 1e-8 * l for (d, l) in commuting)
-    ratios = np.array([d / l for (_, _, d, l) in rows])
+        commuting.append(
+            (
+                certified_c_s(moments, weights, "diagonal"),
+                certified_c_s(moments, weights, "loewner"),
+            )
+        )
+    order_ok = all(d <= lmi * (1 + 1e-10) for (_, _, d, lmi) in rows)
+    equal_ok = all(abs(d - lmi) <= 1e-8 * lmi for (d, lmi) in commuting)
+    ratios = np.array([d / lmi for (_, _, d, lmi) in rows])
     worst = int(np.argmin(ratios))
     return CheckResult(
         key="S9",
@@ -95,9 +107,9 @@ def check_diagonal_relaxation(
         details=dict(
             ratios=ratios,
             ratio_label="c_diag / c_LMI",
-            table=[dict(n=n, coreset=name, c_diag=d, c_lmi=l) for (n, name, d, l) in rows],
+            table=[dict(n=n, coreset=name, c_diag=d, c_lmi=lmi) for (n, name, d, lmi) in rows],
             max_gap=float(1 / ratios.min()),
-            commuting_max_relative_difference=max(abs(d - l) / l for (d, l) in commuting),
+            commuting_max_relative_difference=max(abs(d - lmi) / lmi for (d, lmi) in commuting),
             sketch_dim=sketch_dim,
             c_s=c_s,
         ),

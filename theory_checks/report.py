@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from skmm_convex._io import atomic_write
 
 from .intrinsic import intrinsic_dimension
@@ -25,8 +26,16 @@ def format_table(results: list[CheckResult], seconds: list[float] | None = None)
     lines = []
     for i, res in enumerate(results):
         emp = _num(res.empirical) + (f" +- {res.uncertainty:.2g}" if res.uncertainty else "")
-        row = (res.key, res.status, res.sense, _num(res.bound), emp, _num(res.ratio),
-               _num(res.constant), res.verdict)
+        row = (
+            res.key,
+            res.status,
+            res.sense,
+            _num(res.bound),
+            emp,
+            _num(res.ratio),
+            _num(res.constant),
+            res.verdict,
+        )
         if seconds is not None:
             row = row + (f"{seconds[i]:.1f}s",)
         lines.append(row)

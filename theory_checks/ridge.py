@@ -62,7 +62,7 @@ class CoresetRidge:
         self.n = self.indices.size
         self.n_samples = features.shape[0]
         _, sing, wt = np.linalg.svd(features[self.indices] / np.sqrt(self.n), full_matrices=False)
-        keep = sing > PINV_RTOL ** 0.5 * max(sing[0], np.finfo(float).tiny)
+        keep = sing > PINV_RTOL**0.5 * max(sing[0], np.finfo(float).tiny)
         self.d2 = sing[keep] ** 2  # nonzero eigenvalues of Sigma_S, decreasing
         self.basis = wt[keep].T  # W, shape (r, rank)
         self.projected = features @ self.basis  # G W, shape (N, rank)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import as_instance, binomial_upper_ok
@@ -88,9 +89,17 @@ def check_uniform_sample_complexity(
             if _failure_count(g, sigma, int(n), c, n_trials, True, gen) <= delta * n_trials:
                 n_delta = int(n)
                 break
-        rows.append(dict(c=c, n_thm=n_thm, fails_with=fails_with, fails_without=fails_without,
-                         n_delta=n_delta, ratio=n_delta / n_thm,
-                         scaled=n_delta * (1 - 1 / c) ** 2))
+        rows.append(
+            dict(
+                c=c,
+                n_thm=n_thm,
+                fails_with=fails_with,
+                fails_without=fails_without,
+                n_delta=n_delta,
+                ratio=n_delta / n_thm,
+                scaled=n_delta * (1 - 1 / c) ** 2,
+            )
+        )
     ratios = np.array([row["ratio"] for row in rows])
     scaled = np.array([row["scaled"] for row in rows])
     worst = int(np.argmax(ratios))

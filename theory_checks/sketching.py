@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import as_instances, binomial_lower_ok, uniform_coreset
@@ -113,8 +114,11 @@ def check_sketching(
                     max_nonsym_gap = max(max_nonsym_gap, nonsym / c_star)
                     for sigma in sigmas:
                         s2, n = sigma**2, core.n
-                        terms = (s2 / n * tr_term, s2 / n * c_star * trace / (m * core.gamma_s),
-                                 c_star * trace * float(inst.theta @ inst.theta) / n)
+                        terms = (
+                            s2 / n * tr_term,
+                            s2 / n * c_star * trace / (m * core.gamma_s),
+                            c_star * trace * float(inst.theta @ inst.theta) / n,
+                        )
                         key = (inst.name, ci, n, m, sigma)
                         counts.setdefault(key, []).append((core.lhs[sigma], sum(terms), terms))
         for key, draws in counts.items():
@@ -140,11 +144,13 @@ def check_sketching(
         details=dict(
             ratios=all_ratios,
             ratio_label="inf_alpha E[ER] / three-term RHS (each Gamma)",
-            success_rate=float(sum(k for (_, k, _, _, _) in rows) / sum(t for (*_, t, _, _) in
-                                                                        rows)),
+            success_rate=float(
+                sum(k for (_, k, _, _, _) in rows) / sum(t for (*_, t, _, _) in rows)
+            ),
             min_success=min(k / t for (_, k, t, _, _) in rows),
-            worst_configuration=dict(zip(("instance", "coreset", "n", "m", "sigma"), worst[0],
-                                         strict=True)),
+            worst_configuration=dict(
+                zip(("instance", "coreset", "n", "m", "sigma"), worst[0], strict=True)
+            ),
             worst_terms=worst[3][2],
             max_nonsymmetric_over_symmetric_norm=max_nonsym_gap,
             n_configurations=len(rows),

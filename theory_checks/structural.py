@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import as_instance, uniform_coreset
@@ -68,9 +69,7 @@ def check_coreset_moment_floor(
             q = wt[:keep].T
             gq = g @ q
             c_sub = generalized_max_eig(gq.T @ gq / n_samples, np.diag(sing[:keep] ** 2))
-            c_low = (
-                generalized_max_eig(g.T @ g / n_samples, g_s.T @ g_s / n) if r <= n else np.inf
-            )
+            c_low = generalized_max_eig(g.T @ g / n_samples, g_s.T @ g_s / n) if r <= n else np.inf
             c_sk = generalized_max_eig(sigma_t, sketch[s].T @ sketch[s] / n)
             for kind, c in (("low-dim", c_low), ("subspace", c_sub), ("sketched", c_sk)):
                 rows.append((n, j, kind, c, floor))
@@ -85,9 +84,7 @@ def check_coreset_moment_floor(
                 repl_lam_min.append(float(np.linalg.eigvalsh((gap + gap.T) / 2)[0]) / sigma_norm)
     ratios = np.array([c / floor for (_, _, _, c, floor) in rows])
     worst = int(np.argmin(ratios))
-    holds = bool(np.all(ratios >= 1 - 1e-10)) and bool(
-        np.all(np.array(lam_min_rel) >= -1e-10)
-    )
+    holds = bool(np.all(ratios >= 1 - 1e-10)) and bool(np.all(np.array(lam_min_rel) >= -1e-10))
     return CheckResult(
         key="F0",
         statement="every coreset S without repetition has Sigma >= (n/N) Sigma_S, "

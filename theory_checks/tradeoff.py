@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import FLOAT_RTOL, as_instance, uniform_coreset
@@ -93,16 +94,24 @@ def check_variance_bias(
         for _ in range(n_subsets):
             s = uniform_coreset(n_samples, n, gen)
             ridge = CoresetRidge(inst.features, s)
-            ks = sorted({k for k in (rbar, int(np.ceil(1.1 * rbar)), 2 * rbar, 30, ridge.rank)
-                         if k <= ridge.rank})
+            ks = sorted(
+                {
+                    k
+                    for k in (rbar, int(np.ceil(1.1 * rbar)), 2 * rbar, 30, ridge.rank)
+                    if k <= ridge.rank
+                }
+            )
             g_s_w = inst.features[s] @ ridge.basis
-            terms = {k: subspace_terms(ridge.projected[:, :k], g_s_w[:, :k], n_samples, n, trace)
-                     for k in ks}
+            terms = {
+                k: subspace_terms(ridge.projected[:, :k], g_s_w[:, :k], n_samples, n, trace)
+                for k in ks
+            }
             sk_terms = None
             if m < ridge.rank:
                 coords = np.linalg.qr(ridge.d2[:, None] * gen.standard_normal((ridge.rank, m)))[0]
-                sk_terms = subspace_terms(ridge.projected @ coords, g_s_w @ coords,
-                                          n_samples, n, trace)
+                sk_terms = subspace_terms(
+                    ridge.projected @ coords, g_s_w @ coords, n_samples, n, trace
+                )
             for t_name, theta in thetas.items():
                 theta_sq = float(theta @ theta)
                 a = ridge.basis.T @ theta
@@ -145,8 +154,9 @@ def check_variance_bias(
             sketch_dim=m,
             rbar=rbar,
             n_configurations=len(rows),
-            worst=dict(n=rows[worst][0], theta=rows[worst][1], sigma=rows[worst][2],
-                       k=rows[worst][3]),
+            worst=dict(
+                n=rows[worst][0], theta=rows[worst][1], sigma=rows[worst][2], k=rows[worst][3]
+            ),
         ),
     )
 
@@ -171,8 +181,10 @@ def check_variance_bias_general_subspace(eps: float = 1e-6) -> CheckResult:
     best = ridge.minimize(inst.theta, sigma2, n_grid=2000)
     theta_sq = float(inst.theta @ inst.theta)
     out = {}
-    for name, q in (("span(u)", np.array([[1.0], [1.0]]) / np.sqrt(2)),
-                    ("span(e1)", np.array([[1.0], [0.0]]))):
+    for name, q in (
+        ("span(u)", np.array([[1.0], [1.0]]) / np.sqrt(2)),
+        ("span(e1)", np.array([[1.0], [0.0]])),
+    ):
         rhs = _bound(sigma2, n, *subspace_terms(g @ q, g[s] @ q, n_samples, n, trace), theta_sq)
         out[name] = (rhs, best.risk / rhs)
     rhs, ratio = out["span(u)"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from skmm_convex._validation import as_generator
 
 from ._common import FLOAT_RTOL, as_instances, uniform_coreset
@@ -112,7 +113,7 @@ def check_lowdim_variance(
 def check_lowdim_cs_bound(
     problems, *, n_values=(40, 100, 400), n_subsets: int = 20, rng=0
 ) -> CheckResult:
-    """S2: if ``Sigma <= c_S Sigma_S`` then ``(sigma^2/n) tr(Sigma Sigma_S^{-1}) <= c_S sigma^2 r/n``.
+    """S2: ``Sigma <= c_S Sigma_S`` gives ``(sigma^2/n) tr(Sigma Sigma_S^{-1}) <= c_S sigma^2 r/n``.
 
     Notes
     -----

@@ -1,0 +1,68 @@
+import subprocess
+import sys
+
+import pytest
+
+from theory_checks import CheckResult, cli, registry
+
+
+def test_exit_code_zero_and_table(capsys):
+    assert cli.main(["--quick", "--only", "S11,S5-general"]) == 0
+    out = capsys.readouterr().out
+    assert "S5-general" in out and "fails (by design)" in out
+    assert "check" in out and "verdict" in out
+
+
+def _failing(quick, seed):
+    return CheckResult(
+        key="S2",
+        statement="a check made to fail",
+        status="certain",
+        tag="[P]",
+        sense="<=",
+        bound=1.0,
+        empirical=2.0,
+        uncertainty=0.0,
+        allowance="exact",
+        holds=False,
+        details={"ratios": [2.0]},
+    )
+
+
+def test_exit_code_nonzero_when_an_expected_check_fails(monkeypatch, capsys):
+    monkeypatch.setitem(registry.CHECKS, "S2", (_failing, "made to fail"))
+    assert cli.main(["--quick", "--only", "S2,S11"]) == 1
+    assert "NOT as expected: S2" in capsys.readouterr().out
+
+
+def test_usage_errors():
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--only", "S99"])
+    assert info.value.code == 2
+
+
+def test_plots_are_written_and_not_overwritten(tmp_path, capsys):
+    assert cli.main(["--quick", "--only", "S5-general", "--plot", str(tmp_path)]) == 0
+    assert (tmp_path / "S5-general.png").stat().st_size > 0
+    assert cli.main(["--quick", "--only", "S5-general", "--plot", str(tmp_path)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert cli.main(["--quick", "--only", "S5-general", "--plot", str(tmp_path), "--force"]) == 0
+
+
+def test_skmm_convex_theory_subcommand_runs_a_subprocess():
+    env_cmd = [sys.executable, "-m", "skmm_convex", "theory", "--quick", "--only", "S11"]
+    done = subprocess.run(env_cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "S11" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "skmm_convex", "theory", "--only", "nope"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+
+
+def test_skmm_convex_does_not_import_theory_checks():
+    code = "import sys, skmm_convex, skmm_convex.cli; print('theory_checks' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False"

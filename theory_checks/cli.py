@@ -15,7 +15,7 @@ from pathlib import Path
 from skmm_convex.errors import SkmmError
 
 from .registry import CHECKS, run_check
-from .report import format_table, intrinsic_dimension_summary, plot_result
+from .report import format_details, format_table, intrinsic_dimension_summary, plot_result
 
 __all__ = ["main"]
 
@@ -31,6 +31,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="overwrite existing figures")
     parser.add_argument(
         "--only", metavar="KEYS", help=f"comma-separated subset of {','.join(CHECKS)}"
+    )
+    parser.add_argument(
+        "--details", action="store_true", help="also print each check's scalar details"
     )
     parser.add_argument(
         "--blas-threads",
@@ -70,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = "quick" if args.quick else "full"
     print(f"theory checks ({mode} mode, seed {args.seed}):")
     print(format_table(results, seconds))
+    if args.details:
+        print()
+        print(format_details(results))
     if summary:
         print()
         print(summary)

@@ -11,7 +11,7 @@ from skmm_convex._io import atomic_write
 from .intrinsic import intrinsic_dimension
 from .result import CheckResult
 
-__all__ = ["format_table", "plot_result", "intrinsic_dimension_summary"]
+__all__ = ["format_details", "format_table", "plot_result", "intrinsic_dimension_summary"]
 
 
 def _num(x: float | None) -> str:
@@ -47,6 +47,33 @@ def format_table(results: list[CheckResult], seconds: list[float] | None = None)
     out += [fmt.format(*row) for row in lines]
     out.append("")
     out += [f"{res.key:<11} {res.statement}" for res in results]
+    return "\n".join(out)
+
+
+def _compact(value, depth: int = 0) -> str | None:
+    """A short text form of a detail value; None for arrays and long lists (plotted instead)."""
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
+    if isinstance(value, bool | int | np.integer | str) or value is None:
+        return str(value)
+    if isinstance(value, dict) and depth < 2:
+        parts = [f"{k}={_compact(v, depth + 1)}" for k, v in value.items()]
+        return "{" + ", ".join(parts) + "}" if None not in parts else None
+    if isinstance(value, list | tuple) and len(value) <= 8 and depth < 2:
+        parts = [_compact(v, depth + 1) for v in value]
+        return "[" + ", ".join(parts) + "]" if None not in parts else None
+    return None
+
+
+def format_details(results: list[CheckResult]) -> str:
+    """The scalar details of every check (arrays go to the figures), one block per check."""
+    out = []
+    for res in results:
+        out.append(f"{res.key} ({res.allowance}):")
+        for name, value in res.details.items():
+            text = _compact(value)
+            if text is not None and name != "ratio_label":
+                out.append(f"    {name}: {text}")
     return "\n".join(out)
 
 

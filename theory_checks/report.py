@@ -59,7 +59,7 @@ def _compact(value, depth: int = 0) -> str | None:
     if isinstance(value, dict) and depth < 2:
         parts = [f"{k}={_compact(v, depth + 1)}" for k, v in value.items()]
         return "{" + ", ".join(parts) + "}" if None not in parts else None
-    if isinstance(value, list | tuple) and len(value) <= 8 and depth < 2:
+    if isinstance(value, list | tuple) and len(value) <= 16 and depth < 2:
         parts = [_compact(v, depth + 1) for v in value]
         return "[" + ", ".join(parts) + "]" if None not in parts else None
     return None

@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [k for k in keys if k not in CHECKS]
     if unknown:
         parser.error(f"unknown check(s) {unknown}; known: {', '.join(CHECKS)}")
+    if args.blas_threads < 1:
+        parser.error(f"--blas-threads must be >= 1, got {args.blas_threads}")
     if args.seed < 0:
         parser.error(f"--seed must be non-negative, got {args.seed}")
     if args.plot is not None and not Path(args.plot).is_dir():
@@ -60,11 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
-    results, seconds = [], []
-    with threadpool_limits(limits=max(1, args.blas_threads), user_api="blas"):
+    results, seconds, errors = [], [], []
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
         for key in keys:
             tic = time.perf_counter()
-            results.append(run_check(key, args.quick, args.seed))
+            try:
+                results.append(run_check(key, args.quick, args.seed))
+            except Exception as exc:  # a crashing check is reported, and the others still run
+                errors.append(f"{key}: {type(exc).__name__}: {exc}")
+                print(f"  {key}: ERROR {exc}", file=sys.stderr)
+                continue
             seconds.append(time.perf_counter() - tic)
             print(f"  {key}: {results[-1].verdict} ({seconds[-1]:.1f} s)", file=sys.stderr)
         # r_bar against the number of clusters: printed with the full set of checks only
@@ -86,9 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (SkmmError, OSError) as exc:
             print(f"theory_checks: error: {exc}", file=sys.stderr)
             return 1
-    failed = [res.key for res in results if not res.as_expected]
+    failed = [res.key for res in results if not res.as_expected] + [
+        error.split(":")[0] for error in errors
+    ]
+    for error in errors:
+        print(f"ERROR in check {error}")
     print(
-        f"\n{len(results) - len(failed)}/{len(results)} checks as expected; "
+        f"\n{len(keys) - len(failed)}/{len(keys)} checks as expected; "
         f"wall time {time.perf_counter() - start:.1f} s"
     )
     if failed:

@@ -36,10 +36,23 @@ def test_exit_code_nonzero_when_an_expected_check_fails(monkeypatch, capsys):
     assert "NOT as expected: S2" in capsys.readouterr().out
 
 
+def _crashing(quick, seed):
+    raise RuntimeError("solver exploded")
+
+
+def test_a_crashing_check_is_reported_and_fails_the_run(monkeypatch, capsys):
+    monkeypatch.setitem(registry.CHECKS, "S2", (_crashing, "crashes"))
+    assert cli.main(["--quick", "--only", "S2,S11"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR in check S2: RuntimeError: solver exploded" in out
+    assert "S11" in out
+
+
 def test_usage_errors():
-    with pytest.raises(SystemExit) as info:
-        cli.main(["--only", "S99"])
-    assert info.value.code == 2
+    for argv in (["--only", "S99"], ["--blas-threads", "0"], ["--seed", "-1"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2
 
 
 def test_plots_are_written_and_not_overwritten(tmp_path, capsys):

@@ -16,6 +16,7 @@ from ._validation import (
     check_matrix,
     check_positive_float,
 )
+from .baselines import BASELINES
 from .errors import ValidationError
 from .moments import compute_moments
 from .problems import WEIGHTINGS
@@ -24,10 +25,26 @@ from .sampling import SAMPLERS, sample_indices
 from .sketch import SKETCH_KINDS, sketch_features
 from .solve import SOLUTION_MODES, MomentMatching
 
-__all__ = ["METHODS", "FORMULATIONS", "DEFAULT_SKETCH_DIM", "select", "select_skmm"]
+__all__ = [
+    "METHODS",
+    "FORMULATIONS",
+    "DEFAULT_SKETCH_DIM",
+    "select",
+    "select_skmm",
+    "skmm_streams",
+]
 
 FORMULATIONS = ("diagonal",)
 DEFAULT_SKETCH_DIM = 32
+
+
+def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
+    """The independent streams of :func:`select_skmm`: (sketch, face vertex, sampler).
+
+    ``as_generator(rng).spawn(3)``; a fresh ``rng`` seed gives the same three streams every
+    time, so an experiment that reuses a sketch across n reproduces ``select`` exactly.
+    """
+    return tuple(as_generator(rng).spawn(3))
 
 
 def select_skmm(
@@ -100,7 +117,7 @@ def select_skmm(
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValidationError(f"solver_options must be a dict, got {type(solver_options).__name__}")
 
-    sketch_rng, face_rng, sample_rng = as_generator(rng).spawn(3)
+    sketch_rng, face_rng, sample_rng = skmm_streams(rng)
     moments = compute_moments(sketch_features(matrix, sketch_dim, sketch, sketch_rng))
     if moments.n_directions == 0:
         raise ValidationError("features must not be all zero (the sketch has no variance)")
@@ -112,18 +129,7 @@ def select_skmm(
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 
 
-def _select_uniform(features: Any, n: int, *, rng: RngLike = None) -> Selection:
-    """n distinct rows uniformly at random (``rng.choice(N, n, replace=False)``)."""
-    matrix = check_matrix(features)
-    n = check_int(n, "n", 1, matrix.shape[0])
-    indices = as_generator(rng).choice(matrix.shape[0], n, replace=False)
-    return Selection(np.sort(indices), "uniform")
-
-
-METHODS: dict[str, Callable[..., Selection]] = {
-    "skmm": select_skmm,
-    "uniform": _select_uniform,
-}
+METHODS: dict[str, Callable[..., Selection]] = {"skmm": select_skmm, **BASELINES}
 
 
 def select(

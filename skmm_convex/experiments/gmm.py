@@ -120,6 +120,7 @@ def quick_config(config: GMMConfig | None = None) -> GMMConfig:
 class Run:
     """One evaluated coreset (or, for SkMM, one coreset drawn from one solve).
 
+    ``indices`` is the coreset in the order the evaluation saw it;
     ``cluster_counts[j]`` is the number of coreset points from cluster j. SkMM runs also carry
     the weights' diagnostics: ``support`` (points with ``s_i > 1e-9/n``), ``degenerate`` (the
     exact LP test of the core), ``mass`` (``sum of s`` per cluster) and ``certified_c_s``.
@@ -135,19 +136,24 @@ class Run:
     degenerate: bool | None = None
     mass: tuple[float, ...] | None = None
     certified_c_s: float | None = None
+    indices: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
 class GMMResult:
-    """Everything :func:`run_gmm` measured."""
+    """Everything :func:`run_gmm` measured.
+
+    ``seconds`` is the wall time; ``cpu_seconds`` the CPU time of all processes (the parent's
+    preparation plus every task), a load-independent measure on a shared machine.
+    """
 
     config: GMMConfig
     runs: tuple[Run, ...]
     full_data_risk: float
     cluster_sizes: tuple[int, ...]
     seconds: float
+    cpu_seconds: float
     jobs: int = 1
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # --- the work, shared by the parent and the worker processes ------------------------------
@@ -165,7 +171,8 @@ def _evaluate(label: str, seed: int | None, n: int, indices: np.ndarray, **extra
     data = _STATE["data"]
     fit = fit_coreset(data.features, data.labels, indices)
     counts = np.bincount(data.cluster_ids[indices], minlength=len(data.centers))
-    return Run(label, seed, n, fit.risk, fit.alpha, tuple(int(c) for c in counts), **extra)
+    counts_ = tuple(int(c) for c in counts)
+    return Run(label, seed, n, fit.risk, fit.alpha, counts_, indices=indices, **extra)
 
 
 def _greedy_task(row: Row, seed: int | None) -> list[Run]:
@@ -223,6 +230,12 @@ def _skmm_task(rows: tuple[Row, ...], seed: int) -> list[Run]:
                 shuffled = np.random.default_rng([seed, n]).permutation(indices)
                 runs.append(_evaluate(row.label, seed, n, shuffled, **extra))
     return runs
+
+
+def _timed(task: Callable[..., list[Run]], *args: Any) -> tuple[list[Run], float]:
+    start = time.process_time()
+    runs = task(*args)
+    return runs, time.process_time() - start
 
 
 def _tasks(config: GMMConfig) -> list[tuple[Callable[..., list[Run]], tuple]]:
@@ -288,7 +301,7 @@ def run_gmm(
     GMMResult
     """
     config = config or GMMConfig()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     tasks = _tasks(config)
     runs: list[Run] = []
     if progress is not None:
@@ -296,12 +309,14 @@ def run_gmm(
     with threadpool_limits(limits=1):
         state = _prepare(config)
         floor = full_data_risk(state["data"].features, state["data"].labels)
+    cpu = time.process_time() - cpu_start
     if jobs <= 1:
         previous = dict(_STATE)
         _install_state(state)
         try:
             for done, (task, args) in enumerate(tasks, 1):
-                runs += task(*args)
+                task_runs, task_cpu = _timed(task, *args)
+                runs, cpu = runs + task_runs, cpu + task_cpu
                 if progress is not None:
                     progress(done, len(tasks))
         finally:
@@ -314,9 +329,10 @@ def run_gmm(
         with ProcessPoolExecutor(
             jobs, mp_context=context, initializer=_install_state, initargs=(state,)
         ) as pool:
-            futures = [pool.submit(task, *args) for task, args in tasks]
+            futures = [pool.submit(_timed, task, *args) for task, args in tasks]
             for done, future in enumerate(as_completed(futures), 1):
-                runs += future.result()
+                task_runs, task_cpu = future.result()
+                runs, cpu = runs + task_runs, cpu + task_cpu
                 if progress is not None:
                     progress(done, len(tasks))
     order = {row.label: i for i, row in enumerate(config.rows)}
@@ -327,6 +343,7 @@ def run_gmm(
         full_data_risk=floor,
         cluster_sizes=tuple(int(c) for c in state["data"].cluster_sizes),
         seconds=time.perf_counter() - start,
+        cpu_seconds=cpu,
         jobs=jobs,
     )
 
@@ -403,5 +420,5 @@ def run_from_args(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     paths = write_outputs(result, out, force=args.force)
     print(format_table(result))
-    print(f"wrote {', '.join(str(p) for p in paths)} ({result.seconds:.0f} s, {args.jobs} jobs)")
+    print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

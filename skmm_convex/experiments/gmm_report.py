@@ -168,6 +168,11 @@ def format_table(result: GMMResult) -> str:
             "",
             *skmm,
         ]
+    lines += [
+        "",
+        f"Wall time {result.seconds:.0f} s with {result.jobs} worker process(es); CPU time "
+        f"{result.cpu_seconds:.0f} s over all processes.",
+    ]
     return "\n".join(lines) + "\n"
 
 

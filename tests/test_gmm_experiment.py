@@ -114,3 +114,9 @@ def test_quick_command_writes_outputs_and_refuses_to_overwrite(tmp_path, capsys)
     assert "pass --force" in capsys.readouterr().err
     assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left over
+
+
+def test_sizes_beyond_the_data_are_a_usage_error(tmp_path, capsys):
+    assert main(["reproduce", "gmm", "--sizes", "48,5000", "--out", str(tmp_path)]) == 2
+    assert "n (in sizes) must be an int in [4, 2000], got 5000" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._validation import as_generator
+from .._validation import as_generator, check_int
 from ..baselines import (
     DEFAULT_RANK,
     DEFAULT_RIDGE_ALPHA,
@@ -41,6 +41,7 @@ from ..baselines import (
     truncated_leverage_scores,
 )
 from ..datasets import make_gmm
+from ..errors import ValidationError
 from ..evaluate import fit_coreset, full_data_risk
 from ..moments import compute_moments
 from ..sampling import sample_indices
@@ -277,6 +278,16 @@ def _prepare(config: GMMConfig) -> dict[str, Any]:
     return state
 
 
+def _check_config(config: GMMConfig) -> None:
+    check_int(config.seeds, "seeds", 1)
+    if not config.sizes:
+        raise ValidationError("sizes must hold at least one coreset size")
+    for n in config.sizes:
+        check_int(n, "n (in sizes)", 4, config.n_samples)  # 2-fold CV needs 2 rows per fold
+    if not config.rows:
+        raise ValidationError("rows must hold at least one method")
+
+
 def run_gmm(
     config: GMMConfig | None = None,
     *,
@@ -301,6 +312,8 @@ def run_gmm(
     GMMResult
     """
     config = config or GMMConfig()
+    _check_config(config)
+    jobs = check_int(jobs, "jobs", 1)
     start, cpu_start = time.perf_counter(), time.process_time()
     tasks = _tasks(config)
     runs: list[Run] = []

@@ -23,7 +23,7 @@ def adaptive_order(geometry: RowGeometry, n: int, rng: np.random.Generator) -> n
     """
     n_samples = geometry.n_samples
     residual = geometry.sq_norms.astype(float).copy()
-    factor = np.empty((n_samples, n))
+    factor = np.empty((n, n_samples))  # F', row-major so that F'[:k] is contiguous
     order = np.empty(n, dtype=np.intp)
     selected = np.zeros(n_samples, dtype=bool)
     for step in range(n):
@@ -35,16 +35,16 @@ def adaptive_order(geometry: RowGeometry, n: int, rng: np.random.Generator) -> n
             break
         pick = int(np.searchsorted(cumulative, rng.random() * total, side="right"))
         pick = min(pick, n_samples - 1)
-        column = geometry.column(pick) - factor[:, :step] @ factor[pick, :step]
+        column = geometry.column(pick) - factor[:step, pick] @ factor[:step]
         pivot = column[pick]
         order[step] = pick
         selected[pick] = True
         if pivot > 0:
-            factor[:, step] = column / np.sqrt(pivot)
-            residual -= factor[:, step] ** 2
+            factor[step] = column / np.sqrt(pivot)
+            residual -= factor[step] ** 2
             np.maximum(residual, 0.0, out=residual)
         else:
-            factor[:, step] = 0.0
+            factor[step] = 0.0
         residual[selected] = 0.0
     return order
 

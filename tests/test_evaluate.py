@@ -32,12 +32,14 @@ def test_hand_checked_orthogonal_case():
 
 
 def test_order_reaches_the_unshuffled_split():
-    # sorted coreset [e1, e1, e2, e2]: each fold tests on a direction it never saw, so every
-    # alpha predicts 0 there and ties; GridSearchCV keeps the first (1e-3). Interleaved, the
-    # folds see both directions. Same alpha here, but the fold scores differ.
-    features = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    labels = np.array([1.0, 1.0, 2.0, 2.0])
-    assert fit_coreset(features, labels, [0, 1, 2, 3]).alpha == pytest.approx(1e-3)
+    # rows a = (1, 0.5) with label 1 and b = (0, 1) with label 0. Sorted [a, a, b, b], the
+    # second fold trains on a only and predicts b' theta = 0.5 * 2 / (2.5 + alpha) for label
+    # 0, an error that falls as alpha grows (the first fold's error does not depend on alpha),
+    # so alpha = 100 wins. Interleaved [a, b, a, b], each fold sees both rows and fits them
+    # exactly, so the smallest alpha wins.
+    features = np.array([[1.0, 0.5], [1.0, 0.5], [0.0, 1.0], [0.0, 1.0]])
+    labels = np.array([1.0, 1.0, 0.0, 0.0])
+    assert fit_coreset(features, labels, [0, 1, 2, 3]).alpha == pytest.approx(100.0)
     assert fit_coreset(features, labels, [0, 2, 1, 3]).alpha == pytest.approx(1e-3)
 
 

@@ -20,16 +20,28 @@ from .errors import (
     InfeasibleProblemError,
     SolverError,
     SolverNotInstalledError,
+    ValidationError,
     warn_user,
 )
 from .moments import SketchedMoments
 from .optimal_face import FACE_SLACK, face_vertex
-from .problems import DiagonalMomentMatchingQP
+from .problems import DiagonalMomentMatchingQP, direction_weights
 from .results import MomentMatchingSolution
+from .working_set import solve_working_set
 
-__all__ = ["SOLUTION_MODES", "MomentMatching", "solve_moment_matching", "check_solver"]
+__all__ = [
+    "SOLUTION_MODES",
+    "STRATEGIES",
+    "WORKING_SET_MIN_SAMPLES",
+    "MomentMatching",
+    "solve_moment_matching",
+    "check_solver",
+]
 
 SOLUTION_MODES = ("vertex", "interior")
+STRATEGIES = ("auto", "full", "working-set")
+# strategy="auto" switches to the working-set scheme from this many points on
+WORKING_SET_MIN_SAMPLES = 20_000
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 
 
@@ -61,6 +73,13 @@ class MomentMatching:
         Passed to ``problem.solve``.
     fallback : bool
         On a solver failure, retry with the other of CLARABEL/SCS and say so in the result.
+    strategy : {"auto", "full", "working-set"}
+        ``"full"``: one QP over all N points (built here, re-solved through its Parameters).
+        ``"working-set"``: exact column generation (:mod:`skmm_convex.working_set`): QPs over
+        a small working set, every point priced, stopped by a Frank-Wolfe certificate over all
+        N; the degeneracy test and the vertex LP then run on the working set too.
+        ``"auto"``: ``"full"`` below :data:`WORKING_SET_MIN_SAMPLES` points, else
+        ``"working-set"``.
     """
 
     def __init__(
@@ -71,6 +90,7 @@ class MomentMatching:
         solver: str = "CLARABEL",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
+        strategy: str = "auto",
     ) -> None:
         self.moments = moments
         self.formulation = formulation
@@ -78,7 +98,15 @@ class MomentMatching:
         self.solver = check_solver(solver)
         self.solver_options = dict(solver_options or {})
         self.fallback = fallback
-        self.program = DiagonalMomentMatchingQP(moments, weighting)
+        if strategy not in STRATEGIES:
+            raise ValidationError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+        n_samples = moments.whitened.shape[0]
+        if strategy == "auto":
+            strategy = "full" if n_samples < WORKING_SET_MIN_SAMPLES else "working-set"
+        self.strategy = strategy
+        self.weights = direction_weights(moments, weighting)
+        # the full QP is built (canonicalised on first solve) only when it is used
+        self.program = DiagonalMomentMatchingQP(moments, weighting) if strategy == "full" else None
 
     def solve(
         self,
@@ -93,8 +121,10 @@ class MomentMatching:
         :func:`optimal_face.optimal_face_vertex`); ``"interior"`` keeps the solver's point.
         """
         start = time.perf_counter()
+        if self.strategy == "working-set":
+            return self._solve_working_set(n, c_s, solution, rng, start)
         self.program.set_parameters(n, c_s)
-        used_solver, status, iterations = self._solve_with_fallback()
+        used_solver, status, iterations = self._solve_with_fallback(self.program.problem)
         s = np.clip(np.asarray(self.program.s.value, dtype=float), 0.0, 1.0 / n)
         b = self.moments.normalized_moments
         gen = np.random.default_rng(rng)
@@ -119,7 +149,73 @@ class MomentMatching:
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
 
-    def _solve_with_fallback(self) -> tuple[str, str, int | None]:
+    def _solve_working_set(
+        self, n: int, c_s: float, solution: str, rng: Any, start: float
+    ) -> MomentMatchingSolution:
+        """Column generation, then the exact degeneracy test and the vertex on the working set.
+
+        A vertex of the optimal face restricted to ``{s_i = 0, i not in W}`` is a vertex of the
+        optimal face itself (a face of a face), so the vertex mode keeps its meaning.
+        """
+        gen = np.random.default_rng(rng)
+        ws_rng, face_rng = gen.spawn(2)
+        b = self.moments.normalized_moments
+        result = solve_working_set(b, self.weights, n, c_s, self._solve_with_fallback, rng=ws_rng)
+        if not result.converged:
+            warn_user(
+                f"the working-set scheme stopped after {result.rounds} rounds with Frank-Wolfe "
+                f"gap {result.gap:.3g} above its tolerance; check solution.suboptimality_bound",
+                InaccurateSolutionWarning,
+            )
+        working = result.working_set
+        b_w = b[:, working]
+        s = result.s
+        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
+        if zero_face_vertex is not None:
+            zero_face_vertex = _extend(zero_face_vertex, working, b.shape[1])
+        elif np.sqrt(max(result.objective - result.gap, 0.0)) <= (
+            np.linalg.norm(self.weights) * FACE_SLACK / c_s
+        ):
+            # not certified non-degenerate: F* >= F(s) - gap, and sqrt(F*) above
+            # ||w|| FACE_SLACK / c_s proves that no s meets the slackened floor (triangle
+            # inequality on the hinge); below it, ask HiGHS over all N points
+            zero_face_vertex = face_vertex(b, floor, n, face_rng)
+        degenerate = zero_face_vertex is not None
+        mode = "interior"
+        if solution == "vertex":
+            vertex = (
+                zero_face_vertex
+                if degenerate
+                else face_vertex(
+                    b_w,
+                    np.minimum(b_w @ s[working], 1.0 / c_s) * (1.0 - FACE_SLACK),
+                    n,
+                    face_rng,
+                )
+            )
+            if vertex is None:
+                warn_user(
+                    "the LP over the optimal face failed; returning the interior-point solution",
+                    InaccurateSolutionWarning,
+                )
+            else:
+                s = vertex if degenerate else _extend(vertex, working, b.shape[1])
+                mode = "vertex"
+        seconds = time.perf_counter() - start
+        return self._certify(
+            s,
+            n,
+            c_s,
+            result.solver,
+            result.status,
+            result.iterations,
+            seconds,
+            degenerate,
+            mode,
+        )
+
+    def _solve_with_fallback(self, problem: cp.Problem) -> tuple[str, str, int | None]:
         tried = [self.solver] + (
             [s for s in FALLBACK_SOLVERS if s != self.solver and s in cp.installed_solvers()]
             if self.fallback
@@ -129,11 +225,11 @@ class MomentMatching:
         for solver in tried:
             options = self.solver_options if solver == self.solver else {}
             try:
-                self.program.problem.solve(solver=solver, **options)
+                problem.solve(solver=solver, **options)
             except cp.error.SolverError as exc:
                 failures.append(f"{solver}: {exc}")
                 continue
-            status = self.program.problem.status
+            status = problem.status
             if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 if status == cp.OPTIMAL_INACCURATE:
                     warn_user(
@@ -141,7 +237,7 @@ class MomentMatching:
                         "solution.suboptimality_bound or tighten the solver tolerances",
                         InaccurateSolutionWarning,
                     )
-                stats = self.program.problem.solver_stats
+                stats = problem.solver_stats
                 return solver, status, getattr(stats, "num_iters", None)
             failures.append(f"{solver}: status {status}")
             if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE) and solver == tried[-1]:
@@ -169,7 +265,7 @@ class MomentMatching:
         degenerate: bool,
         mode: str,
     ) -> MomentMatchingSolution:
-        weights = self.program.weights
+        weights = self.weights
         lam = self.moments.eigenvalues
         units = lam[0] ** 2 if self.weighting == "paper" else 1.0
         gamma = np.maximum(1.0 / c_s, moment_ratios(self.moments, s))
@@ -198,6 +294,13 @@ class MomentMatching:
             iterations=iterations,
             message=message,
         )
+
+
+def _extend(values: np.ndarray, support: np.ndarray, size: int) -> np.ndarray:
+    """A length-``size`` vector holding ``values`` at ``support`` and zeros elsewhere."""
+    out = np.zeros(size)
+    out[support] = values
+    return out
 
 
 def _degeneracy_message(c_s: float) -> str:

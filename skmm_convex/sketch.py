@@ -1,8 +1,11 @@
 """Gradient sketching: project the N x r feature or gradient matrix to m columns with a JLT.
 
 One embedding ``Gamma`` (r x m) is drawn per call and applied to every row, in row blocks for
-memory-mapped input and without densifying sparse input (the authors' real-data code draws a
-new sketch per batch, which breaks the common-Gamma assumption of the theorem; we do not).
+memory-mapped input (whose pages are released block by block, so peak memory stays at the
+output plus one block), chunk by chunk on Dask's scheduler for a ``dask.array`` (so the same
+code runs on a Dask cluster), and without densifying sparse input (the authors' real-data code
+draws a new sketch per batch, which breaks the common-Gamma assumption of the theorem; we do
+not).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import _rows_per_block
+from ._validation import _rows_per_block, is_dask_array, release_pages
 
 __all__ = ["SKETCH_KINDS", "draw_embedding", "sketch_features", "jl_min_dim"]
 
@@ -65,9 +68,17 @@ def sketch_features(
     """Return the sketched matrix ``G~ = G Gamma`` in float64, shape (N, m).
 
     ``sketch_dim=None`` means no sketch (the low-dimensional case): ``G`` itself, densified.
-    Dense input is processed in row blocks of about 64 MB, so an ``np.memmap`` is streamed.
+    Dense input is processed in row blocks of about 64 MB, so an ``np.memmap`` is streamed
+    with about one block resident; a ``dask.array`` is sketched chunk by chunk
+    (``G_ij @ Gamma_j`` summed over column chunks) on the active Dask scheduler and the
+    (N, m) result gathered. The same rng gives the same ``Gamma`` whatever the input type.
     Inputs are trusted (validated by the caller).
     """
+    if is_dask_array(features):
+        if sketch_dim is None:
+            return np.asarray(features.compute(), dtype=np.float64)
+        gen = np.random.default_rng(rng)
+        return _sketch_dask(features, draw_embedding(features.shape[1], sketch_dim, kind, gen))
     if sketch_dim is None:
         return (
             features.toarray().astype(np.float64)
@@ -83,8 +94,35 @@ def sketch_features(
     step = _rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
         block = np.asarray(features[start : start + step], dtype=np.float64)
-        out[start : start + step] = (gamma.T @ block.T).T if sp.issparse(gamma) else block @ gamma
+        out[start : start + step] = _times(block, gamma)
+        del block
+        release_pages(features)
     return out
+
+
+def _times(block: np.ndarray, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """``block @ gamma`` as a dense float64 array (dense or sparse ``gamma``)."""
+    block = np.asarray(block, dtype=np.float64)
+    return (gamma.T @ block.T).T if sp.issparse(gamma) else block @ gamma
+
+
+def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """``G @ Gamma`` for a dask array G: one task per chunk, summed over column chunks."""
+    edges = np.cumsum((0,) + tuple(features.chunks[1]))
+    sketch_dim = gamma.shape[1]
+    parts = [
+        features.blocks[:, j].map_blocks(
+            _times,
+            gamma=gamma[edges[j] : edges[j + 1]],
+            chunks=(features.chunks[0], (sketch_dim,)),
+            dtype=np.float64,
+        )
+        for j in range(len(features.chunks[1]))
+    ]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return np.asarray(total.compute(), dtype=np.float64)
 
 
 def jl_min_dim(n_points: int, eps: float) -> int:

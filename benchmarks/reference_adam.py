@@ -104,6 +104,9 @@ def projected_adam(
     s = np.zeros(n_samples)
     s[gen.choice(n_samples, n, replace=False)] = 1.0 / n
     gamma = 1.0 / c_s + gen.random(m) * (1.0 - 1.0 / c_s)
+    # for c_s < 1 that initial gamma lies below its floor 1/c_s; project it as every later
+    # iterate is projected, so that the best iterate kept is always feasible
+    gamma = np.maximum(gamma, 1.0 / c_s)
     x = np.concatenate([s, gamma])
     first = np.zeros_like(x)
     second = np.zeros_like(x)

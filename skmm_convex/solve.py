@@ -98,6 +98,8 @@ class MomentMatching:
         self.solver = check_solver(solver)
         self.solver_options = dict(solver_options or {})
         self.fallback = fallback
+        installed = cp.installed_solvers()  # slow (import checks): asked once, not per solve
+        self._fallbacks = [s for s in FALLBACK_SOLVERS if s != self.solver and s in installed]
         if strategy not in STRATEGIES:
             raise ValidationError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
         n_samples = moments.whitened.shape[0]
@@ -171,16 +173,19 @@ class MomentMatching:
         b_w = b[:, working]
         s = result.s
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
-        zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
-        if zero_face_vertex is not None:
-            zero_face_vertex = _extend(zero_face_vertex, working, b.shape[1])
-        elif np.sqrt(max(result.objective - result.gap, 0.0)) <= (
+        # F* >= F(s) - gap, and sqrt(F*) > ||w|| FACE_SLACK / c_s proves that no s meets the
+        # slackened floor (triangle inequality on the hinge): certified non-degenerate, no LP.
+        # Otherwise the LP decides, on the working set first, then over all N points
+        certified = np.sqrt(max(result.objective - result.gap, 0.0)) > (
             np.linalg.norm(self.weights) * FACE_SLACK / c_s
-        ):
-            # not certified non-degenerate: F* >= F(s) - gap, and sqrt(F*) above
-            # ||w|| FACE_SLACK / c_s proves that no s meets the slackened floor (triangle
-            # inequality on the hinge); below it, ask HiGHS over all N points
-            zero_face_vertex = face_vertex(b, floor, n, face_rng)
+        )
+        zero_face_vertex = None
+        if not certified:
+            zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
+            if zero_face_vertex is not None:
+                zero_face_vertex = _extend(zero_face_vertex, working, b.shape[1])
+            else:
+                zero_face_vertex = face_vertex(b, floor, n, face_rng)
         degenerate = zero_face_vertex is not None
         mode = "interior"
         if solution == "vertex":
@@ -216,11 +221,7 @@ class MomentMatching:
         )
 
     def _solve_with_fallback(self, problem: cp.Problem) -> tuple[str, str, int | None]:
-        tried = [self.solver] + (
-            [s for s in FALLBACK_SOLVERS if s != self.solver and s in cp.installed_solvers()]
-            if self.fallback
-            else []
-        )
+        tried = [self.solver] + (self._fallbacks if self.fallback else [])
         failures = []
         for solver in tried:
             options = self.solver_options if solver == self.solver else {}

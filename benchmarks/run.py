@@ -41,9 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "scaling" in args.only:
         records = scaling_bench.scaling(args.quick)
-        big = None if args.quick else scaling_bench.million(args.tmpdir)
+        big = scaling_bench.end_to_end(
+            args.tmpdir, (20_000, 100_000) if args.quick else (100_000, 1_000_000)
+        )
         sweeps = scaling_bench.sweeps(args.quick)
-        raw["scaling"], raw["million"], raw["sweeps"] = records, big, sweeps
+        raw["scaling"], raw["end_to_end"], raw["sweeps"] = records, big, sweeps
         write_result(
             "scaling", "Scaling in N and m", scaling_bench.markdown(records, big, sweeps), command
         )

@@ -120,7 +120,9 @@ class MomentMatching:
         """Solve for budget n and constant c_s (inputs trusted: validate upstream).
 
         ``solution="vertex"`` then moves to a random vertex of the optimal face (see
-        :func:`optimal_face.optimal_face_vertex`); ``"interior"`` keeps the solver's point.
+        :func:`optimal_face.optimal_face_vertex`); ``"interior"`` keeps the solver's point
+        (with the working-set strategy, the restricted solver's point: optimal, but spread
+        over the working set only, not over all N points).
         """
         start = time.perf_counter()
         if self.strategy == "working-set":
@@ -328,9 +330,14 @@ def solve_moment_matching(
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
     rng: np.random.Generator | None = None,
+    strategy: str = "auto",
 ) -> MomentMatchingSolution:
     """Build and solve the moment-matching program once (see :class:`MomentMatching`)."""
     program = MomentMatching(
-        moments, weighting=weighting, solver=solver, solver_options=solver_options
+        moments,
+        weighting=weighting,
+        solver=solver,
+        solver_options=solver_options,
+        strategy=strategy,
     )
     return program.solve(n, c_s, solution=solution, rng=rng)

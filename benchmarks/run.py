@@ -13,7 +13,7 @@ from . import scaling as scaling_bench
 from . import sketching, table1
 from .common import RESULTS, write_result
 
-SECTIONS = ("table1", "scaling", "sketch")
+SECTIONS = ("table1", "select", "scaling", "sketch")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         write_result(
             "table1", "Table-1 instance: exact SkMM against the paper's Adam", body, command
         )
-    if "scaling" in args.only:
-        records = scaling_bench.scaling(args.quick)
+    if "select" in args.only:
         big = scaling_bench.end_to_end(
             args.tmpdir, (20_000, 100_000) if args.quick else (100_000, 1_000_000)
         )
-        sweeps = scaling_bench.sweeps(args.quick)
-        raw["scaling"], raw["end_to_end"], raw["sweeps"] = records, big, sweeps
+        raw["select"] = big
         write_result(
-            "scaling", "Scaling in N and m", scaling_bench.markdown(records, big, sweeps), command
+            "select",
+            "Selection end to end at large N",
+            scaling_bench.end_to_end_markdown(big),
+            command,
+        )
+    if "scaling" in args.only:
+        records = scaling_bench.scaling(args.quick)
+        sweeps = scaling_bench.sweeps(args.quick)
+        raw["scaling"], raw["sweeps"] = records, sweeps
+        write_result(
+            "scaling", "Scaling in N and m", scaling_bench.markdown(records, sweeps), command
         )
         _figure(records)
     if "sketch" in args.only:
@@ -55,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         write_result(
             "sketch", "Sketching: G -> G Gamma against the matrix-product floor", body, command
         )
-    (RESULTS / ("raw_quick.json" if args.quick else "raw.json")).write_text(
+    name = "_".join(sorted(raw)) + ("_quick" if args.quick else "")
+    (RESULTS / f"raw_{name}.json").write_text(
         json.dumps(raw, indent=1, default=str), encoding="utf-8"
     )
     print(f"results in {RESULTS}", file=sys.stderr)

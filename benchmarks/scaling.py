@@ -92,7 +92,7 @@ def sweeps(quick: bool) -> list[dict[str, Any]]:
     return records
 
 
-def markdown(records, big, sweep_records) -> str:
+def markdown(records, sweep_records) -> str:
     headers = [
         "N",
         "m",
@@ -154,42 +154,6 @@ def markdown(records, big, sweep_records) -> str:
             ],
             pairs,
         )
-    if big:
-        body += "\n## Select end to end, m = 64, c_S = 0.9, n = 120 (memory-mapped input)\n\n"
-        rows = [
-            [b["N"], b.get("error", "")] + [""] * 6
-            if "error" in b
-            else [
-                b["N"],
-                b["seconds"],
-                b["solve_s"],
-                b["iterations"],
-                b["peak_rss_gb"],
-                b["objective"],
-                b["gap"],
-                b["support"],
-            ]
-            for b in big
-        ]
-        body += markdown_table(
-            [
-                "N",
-                "select (s)",
-                "solve (s)",
-                "IP iterations",
-                "peak RSS (GB)",
-                "objective",
-                "certified gap",
-                "support",
-            ],
-            rows,
-        )
-        body += (
-            "\n`skmm.select(G, 120, sketch_dim=64, c_s=0.9)` with the default "
-            "`strategy='auto'` (working set from 20,000 points on); G: GMM, r = 128, "
-            "float32 `.npy`, memory-mapped; peak RSS of the selecting process, generating "
-            "the file excluded.\n"
-        )
     srows = [
         [
             s["N"],
@@ -244,3 +208,43 @@ def _exactness(records):
                 ]
             )
     return rows
+
+
+def end_to_end_markdown(big) -> str:
+    """The Markdown body of ``select.md``."""
+    body = "## Select end to end, m = 64, c_S = 0.9, n = 120 (memory-mapped input)\n\n"
+    rows = [
+        [b["N"], b.get("error", "")] + [""] * 6
+        if "error" in b
+        else [
+            b["N"],
+            b["seconds"],
+            b["solve_s"],
+            b["iterations"],
+            b["peak_rss_gb"],
+            b["objective"],
+            b["gap"],
+            b["support"],
+        ]
+        for b in big
+    ]
+    body += markdown_table(
+        [
+            "N",
+            "select (s)",
+            "solve (s)",
+            "IP iterations",
+            "peak RSS (GB)",
+            "objective",
+            "certified gap",
+            "support",
+        ],
+        rows,
+    )
+    body += (
+        "\n`skmm.select(G, 120, sketch_dim=64, c_s=0.9)` with the default "
+        "`strategy='auto'` (working set from 20,000 points on); G: GMM, r = 128, "
+        "float32 `.npy`, memory-mapped; peak RSS of the selecting process, generating "
+        "the file excluded.\n"
+    )
+    return body

@@ -26,7 +26,7 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
 def run_worker(task: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
     """Run ``benchmarks.worker`` on ``task`` in a fresh process; its JSON result plus peak RSS.
 
-    A fresh process per measurement makes ``ru_maxrss`` (peak resident memory) mean the
+    A fresh process per measurement makes its ``VmHWM`` (peak resident memory) the
     measurement's own peak.
     """
     env = dict(os.environ)

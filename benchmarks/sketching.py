@@ -146,7 +146,8 @@ def run(quick: bool, memmap_dir: str | None) -> tuple[str, dict[str, Any]]:
                 ]
             ],
         )
-        + "\nPeak RSS is `ru_maxrss` of the process that maps and sketches the file (it includes "
+        + "\nPeak RSS is the high-water mark (`VmHWM`) of the process that maps and "
+        "sketches the file (it includes "
         "the interpreter and the imports, about 0.15 GB, and the (N, m) float64 output). "
         "Pages of the mapping are released after each row block "
         "(`madvise(MADV_DONTNEED)`), so the resident set is the output plus one block whatever "

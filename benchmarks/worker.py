@@ -1,7 +1,7 @@
 """One measurement in a fresh process (``python -m benchmarks.worker TASK_JSON``).
 
 Prints one JSON line: the measured times and counts plus ``peak_rss_gb``, the process's peak
-resident memory (``ru_maxrss``), which includes generating the data unless said otherwise.
+resident memory (``VmHWM``), which includes generating the data unless said otherwise.
 """
 
 from __future__ import annotations
@@ -39,6 +39,18 @@ solve_module.face_vertex = _timed_face_vertex(solve_module.face_vertex)
 
 
 def _peak_gb() -> float:
+    """Peak resident memory of this process: ``VmHWM`` of /proc/self/status.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark over a (v)fork + exec into
+    the child's ``ru_maxrss``, so a child of a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 
 

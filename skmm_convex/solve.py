@@ -158,10 +158,11 @@ class MomentMatching:
     def _solve_psd(self, n: int, c_s: float) -> MomentMatchingSolution:
         """The PSD program, then an exact degeneracy decision and, if needed, a pull into the LMI.
 
-        The Frobenius solve gives s. Its Frank-Wolfe gap proves the optimum positive when
-        ``F_psd(s) > gap``; otherwise the max-t SDP (:class:`MaxCertifiableProgram`) decides
-        whether some s satisfies ``M(s) >= (1 - FACE_SLACK) I / c_s`` (the degenerate case,
-        optimum 0). If it does and the solver's s misses the LMI (the objective weights
+        The Frobenius solve gives s. If s itself satisfies ``M(s) >= (1 - FACE_SLACK) I / c_s``
+        the optimum is 0 (degenerate). Otherwise its Frank-Wolfe gap proves the optimum positive
+        when ``F_psd(s) > gap``; failing both, the max-t SDP (:class:`MaxCertifiableProgram`)
+        decides whether some s satisfies the LMI (the degenerate case, optimum 0). If it does,
+        the solver's s missed the LMI (the objective weights
         ``w_j^2`` make low-variance directions nearly free, so the solver's tolerance leaves
         them slightly short), s is moved along the segment towards the max-t point to the
         first point that satisfies the LMI (bisection; the LMI set is convex).
@@ -175,8 +176,8 @@ class MomentMatching:
         proven_positive = psd_objective(self.moments, s, c_s, weights) > psd_frank_wolfe_gap(
             self.moments, s, n, c_s, weights
         )
-        degenerate = False
-        if not proven_positive:
+        degenerate = _lambda_min(self.moments.whitened, s) >= floor
+        if not proven_positive and not degenerate:
             if self._certifiability is None:
                 self._certifiability = MaxCertifiableProgram(self.moments, "loewner")
             self._certifiability.set_parameters(n)

@@ -86,9 +86,61 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
     }
 
 
+def frobenius_worker(sketch_file: str, solver: str) -> dict:
+    """Only the Frobenius SDP: build and one ``problem.solve`` (no degeneracy handling)."""
+    import resource
+
+    import numpy as np
+
+    import skmm_convex as skmm
+    from skmm_convex.problems_psd import PSDMomentMatchingSDP
+
+    moments = skmm.compute_moments(np.load(sketch_file))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    program = PSDMomentMatchingSDP(moments)
+    program.set_parameters(BUDGET, C_S)
+    program.problem.solve(solver=solver)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    stats = program.problem.solver_stats
+    return {
+        "m": moments.sketch.shape[1],
+        "formulation": "psd (Frobenius SDP only)",
+        "solver": solver,
+        "wall_s": wall,
+        "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "compile_s": program.problem.compilation_time,
+        "main_solver_s": stats.solve_time,
+        "iterations": stats.num_iters,
+        "status": program.problem.status,
+        "peak_mb": after.ru_maxrss / 1024,
+    }
+
+
+def frobenius_table(results: list[dict], limit: float) -> str:
+    lines = [
+        "| m | solver | build + solve (s) | CPU (s) | CVXPY compile (s) | solver time (s) "
+        "| iterations | status | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        head = f"| {r['m']} | {r['solver']} "
+        if "wall_s" not in r:
+            lines.append(head + f"| > {limit:.0f} (killed) or failed | | | | | | |")
+            continue
+        lines.append(
+            head + f"| {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['compile_s']:.2f} "
+            f"| {r['main_solver_s']:.2f} | {r['iterations']} | {r['status']} "
+            f"| {r['peak_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def run_case(m: int, formulation: str, solver: str, limit: float, directory: Path) -> dict:
     sketch_file = str(directory / f"sketch_{m}.npy")
-    command = [sys.executable, __file__, "--worker", sketch_file, formulation, solver]
+    mode = "--frobenius-worker" if formulation == "frobenius" else "--worker"
+    command = [sys.executable, __file__, mode, sketch_file, formulation, solver]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     start = time.perf_counter()
     try:
@@ -103,7 +155,7 @@ def run_case(m: int, formulation: str, solver: str, limit: float, directory: Pat
             "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "?",
         }
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_s"] = time.perf_counter() - start
+    result.setdefault("wall_s", time.perf_counter() - start)
     return result
 
 
@@ -145,14 +197,42 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 32, 64, 128])
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per subprocess")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--frobenius-only",
+        metavar="SOLVER",
+        help="time only the Frobenius SDP with this solver and append its table to --out",
+    )
     parser.add_argument("--worker", nargs=3, metavar=("SKETCH", "FORMULATION", "SOLVER"))
+    parser.add_argument("--frobenius-worker", nargs=3, metavar=("SKETCH", "_", "SOLVER"))
     args = parser.parse_args()
     if args.worker:
         sketch_file, formulation, solver = args.worker
         print(json.dumps(worker(sketch_file, formulation, solver)))
         return
+    if args.frobenius_worker:
+        sketch_file, _, solver = args.frobenius_worker
+        print(json.dumps(frobenius_worker(sketch_file, solver)))
+        return
     directory = Path(tempfile.mkdtemp(prefix="psd_scaling_"))
     write_sketches(args.sizes, directory)
+    if args.frobenius_only:
+        rows = []
+        for m in args.sizes:
+            rows.append(run_case(m, "frobenius", args.frobenius_only, args.limit, directory))
+            print(json.dumps(rows[-1]), flush=True)
+        text = (
+            "\n## The Frobenius SDP alone\n\n"
+            f"Command: `PYTHONPATH=. python benchmarks/psd_scaling.py --frobenius-only "
+            f"{args.frobenius_only} --sizes {' '.join(map(str, args.sizes))} --limit "
+            f"{args.limit:.0f}`. Build `PSDMomentMatchingSDP` and call `problem.solve` once, "
+            "without the degeneracy decision or the repair (so the LMI may be missed by the "
+            "solver's tolerance); same data, n and c_s as above. Load average at the end "
+            f"{os.getloadavg()[0]:.1f}.\n\n" + frobenius_table(rows, args.limit) + "\n"
+        )
+        with args.out.open("a") as handle:
+            handle.write(text)
+        print(text)
+        return
     results, exceeded = [], set()
     for m in args.sizes:
         for formulation, solver in CASES:

@@ -58,9 +58,10 @@ def objective_allowance(moments: skmm.SketchedMoments, c_s: float) -> float:
     return moments.n_directions * (moments.eigenvalues[0] * lmi_tolerance(c_s)) ** 2
 
 
-@pytest.fixture(scope="module")
-def commuting():
-    return commuting_moments(np.random.default_rng(3))
+@pytest.fixture
+def commuting(global_seed):
+    """Swept by ``SKMM_TEST_SEED``: the commuting structure holds for every draw."""
+    return commuting_moments(np.random.default_rng(global_seed + 3))
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,7 @@ from .datasets import make_gmm
 from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
 from .results import Selection
-from .sampling import SAMPLERS
-from .selection import METHODS, select
+from .selection import METHODS, SKMM_SAMPLERS, select
 from .sketch import SKETCH_KINDS
 from .solve import SOLUTION_MODES
 
@@ -71,7 +70,7 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--c-s", type=float, default=0.999, help="moment constant c_S")
     parser.add_argument("--solver", default="CLARABEL", help="CVXPY solver name")
     parser.add_argument("--solution", default="vertex", choices=SOLUTION_MODES)
-    parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
+    parser.add_argument("--sampler", default="stratified", choices=SKMM_SAMPLERS)
     parser.add_argument("--key", help="array name inside an .npz input")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--labels", help="N labels (.npy/.npz), for --balanced")

@@ -60,7 +60,7 @@ def selection_requests(draw):
         "sketch": draw(st.sampled_from(["gaussian", "sparse-sign"])),
         "c_s": draw(st.floats(0.3, 1.5)),
         "solution": draw(st.sampled_from(["vertex", "interior"])),
-        "sampler": draw(st.sampled_from(["systematic", "authors", "top"])),
+        "sampler": draw(st.sampled_from(["stratified", "systematic", "authors", "top"])),
         "weighting": draw(st.sampled_from(["paper", "relative"])),
     }
 

@@ -22,8 +22,7 @@ from .datasets import make_gmm
 from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
 from .results import Selection
-from .sampling import SAMPLERS
-from .selection import FORMULATIONS, METHODS, select
+from .selection import FORMULATIONS, METHODS, SKMM_SAMPLERS, select
 from .sketch import SKETCH_KINDS
 from .solve import SOLUTION_MODES
 
@@ -79,7 +78,7 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
         choices=SOLUTION_MODES,
         help="optimal point to sample from (default: vertex for diagonal, interior for psd)",
     )
-    parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
+    parser.add_argument("--sampler", default="stratified", choices=SKMM_SAMPLERS)
     parser.add_argument("--key", help="array name inside an .npz input")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--labels", help="N labels (.npy/.npz), for --balanced")

@@ -4,10 +4,17 @@ The cap ``s <= 1/n`` is what makes ``pi = n s`` a valid vector of inclusion prob
 (each at most 1, summing to n), so a fixed-size design can include point i with probability
 exactly ``n s_i``. Three samplers:
 
-* ``"systematic"`` (default): systematic pi-ps sampling on a random order: exact inclusion
-  probabilities ``n s_i``, exactly n distinct points, and every point with ``n s_i = 1`` is
-  taken. It is the default because it is the only one of the three that realises the
-  distribution the program optimised (``E[G~_S' G~_S / n] = G~' diag(s) G~``).
+* ``"systematic"`` (default): systematic pi-ps sampling: exact inclusion probabilities
+  ``n s_i``, exactly n distinct points, and every point with ``n s_i = 1`` is taken. It is the
+  default because it is the only one of the three that realises the distribution the program
+  optimised (``E[G~_S' G~_S / n] = G~' diag(s) G~``). The sweep runs along a random order, or,
+  given ``strata`` (an integer label per point), along an order that keeps each stratum in one
+  contiguous block (strata in random order, points in random order within their stratum):
+  implicit stratification. The inclusion probabilities stay exactly ``n s_i`` (they do for any
+  order fixed before the uniform start is drawn); only the joint inclusion changes: a stratum
+  whose inclusion probabilities sum to M receives ``floor(M)`` or ``ceil(M)`` points, never
+  fewer, so a stratum with ``M >= 1`` is never missed. :func:`dominant_direction` gives
+  label-free strata from the sketch (what :func:`skmm_convex.select` uses by default).
 * ``"authors"``: the authors' notebook draw, ``rng.choice(N, n, p=s, replace=False)``
   (sequential weighted sampling without replacement); its inclusion probabilities are not
   ``n s`` (large weights are under-included).
@@ -16,12 +23,14 @@ exactly ``n s_i``. Three samplers:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._validation import RngLike, as_generator, check_choice, check_int, check_vector
 from .errors import ValidationError
 
-__all__ = ["SAMPLERS", "inclusion_probabilities", "sample_indices"]
+__all__ = ["SAMPLERS", "dominant_direction", "inclusion_probabilities", "sample_indices"]
 
 SAMPLERS = ("systematic", "authors", "top")
 
@@ -45,8 +54,62 @@ def inclusion_probabilities(s: np.ndarray, n: int) -> np.ndarray:
     return pi
 
 
-def _systematic(s: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    order = rng.permutation(s.size)
+def dominant_direction(whitened: np.ndarray) -> np.ndarray:
+    """Label-free strata from the sketch: each point's direction of largest ``|Z_ij|``.
+
+    Parameters
+    ----------
+    whitened : ndarray, shape (N, k)
+        ``Z``, the whitened sketch (:attr:`skmm_convex.moments.SketchedMoments.whitened`),
+        whose squared entries are the moment matrix ``B[j, i] = Z_ij^2``.
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        ``argmax_j |Z_ij|``, in ``[0, k)``.
+
+    Notes
+    -----
+    Point i contributes ``s_i Z_ij^2`` to the moment condition ``(B s)_j >= 1/c_S`` of
+    direction j; grouping points by the direction they contribute most to keeps points that
+    serve the same moment condition (on clustered data: the same cluster) contiguous in the
+    systematic sweep. It uses the sketch only, never labels or cluster ids.
+    """
+    whitened = np.asarray(whitened, dtype=np.float64)
+    if whitened.ndim != 2 or whitened.shape[1] == 0:
+        raise ValidationError(
+            f"whitened must be a 2-d array with at least one column, got shape {whitened.shape}"
+        )
+    return np.argmax(np.abs(whitened), axis=1)
+
+
+def _check_strata(strata: Any, size: int) -> np.ndarray:
+    array = np.asarray(strata)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise ValidationError(
+            f"strata must be an array of ints (one stratum label per point), got dtype "
+            f"{array.dtype}"
+        )
+    if array.shape != (size,):
+        raise ValidationError(
+            f"strata must have shape ({size},) (one label per entry of s), got {array.shape}"
+        )
+    return np.unique(array, return_inverse=True)[1].reshape(-1)
+
+
+def _sweep_order(size: int, strata: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """A random order, or one with each stratum contiguous (strata and members shuffled)."""
+    order = rng.permutation(size)
+    if strata is None:
+        return order
+    rank = rng.permutation(int(strata.max()) + 1)  # the strata's random order
+    return order[np.argsort(rank[strata[order]], kind="stable")]
+
+
+def _systematic(
+    s: np.ndarray, n: int, rng: np.random.Generator, strata: np.ndarray | None = None
+) -> np.ndarray:
+    order = _sweep_order(s.size, strata, rng)
     cumulative = np.cumsum(inclusion_probabilities(s, n)[order])
     cumulative[-1] = max(cumulative[-1], float(n))  # absorb rounding so every point lands
     points = rng.random() + np.arange(n)
@@ -76,7 +139,11 @@ _SAMPLERS = {"systematic": _systematic, "authors": _authors, "top": _top}
 
 
 def sample_indices(
-    s: np.ndarray, n: int, sampler: str = "systematic", rng: RngLike = None
+    s: np.ndarray,
+    n: int,
+    sampler: str = "systematic",
+    rng: RngLike = None,
+    strata: Any = None,
 ) -> np.ndarray:
     """Draw n distinct indices from the weights s.
 
@@ -90,6 +157,9 @@ def sample_indices(
     sampler : {"systematic", "authors", "top"}
         See the module docstring; ``"systematic"`` gives inclusion probabilities ``n s_i``.
     rng : int, Generator or None
+    strata : array_like of int, shape (N,), optional
+        A stratum label per point, for ``"systematic"`` only: the sweep keeps each stratum
+        contiguous (see the module docstring). None (default) sweeps a random order.
 
     Returns
     -------
@@ -99,7 +169,15 @@ def sample_indices(
     Raises
     ------
     ValidationError
-        A bad s, n, sampler or rng (the message names it and the bad value).
+        A bad s, n, sampler, rng or strata (the message names it and the bad value).
+
+    Notes
+    -----
+    Systematic sampling: with ``pi = n s / sum(s)`` cumulated along the sweep order into
+    ``C_0 = 0 < C_1 < ... < C_N = n`` and one uniform ``u`` in ``[0, 1)``, point i is taken
+    iff some ``u + k`` (k = 0..n-1) lies in ``[C_{i-1}, C_i)``, which happens with
+    probability exactly ``pi_i`` (as ``pi_i <= 1``). A block of the sweep with total ``M``
+    contains ``floor(M)`` or ``ceil(M)`` of the points ``u + k``.
     """
     s = check_vector(s, "s")
     if np.any(s < 0):
@@ -108,6 +186,12 @@ def sample_indices(
     n = check_int(n, "n", 1, s.size)
     sampler = check_choice(sampler, "sampler", SAMPLERS)
     gen = as_generator(rng)
+    if strata is not None:
+        if sampler != "systematic":
+            raise ValidationError(
+                f"strata is only used by sampler='systematic', got sampler={sampler!r}"
+            )
+        strata = _check_strata(strata, s.size)
     positive = int(np.count_nonzero(s))
     if positive < n:
         raise ValidationError(
@@ -122,4 +206,6 @@ def sample_indices(
             f"probabilities n*s/sum(s) <= 1), got max(s)*n/sum(s) = {ratio:.6g}; cap s at "
             "sum(s)/n or use sampler='authors' or 'top'"
         )
+    if sampler == "systematic":
+        return np.sort(_systematic(s, n, gen, strata))
     return np.sort(_SAMPLERS[sampler](s, n, gen))

@@ -23,7 +23,7 @@ from .errors import ValidationError
 from .moments import compute_moments
 from .problems import WEIGHTINGS
 from .results import Selection
-from .sampling import SAMPLERS, sample_indices
+from .sampling import SAMPLERS, dominant_direction, sample_indices
 from .sketch import SKETCH_KINDS, _sketch_features
 from .solve import SOLUTION_MODES, MomentMatching, check_solver, default_solution_mode
 
@@ -31,13 +31,16 @@ __all__ = [
     "METHODS",
     "FORMULATIONS",
     "DEFAULT_SKETCH_DIM",
+    "SKMM_SAMPLERS",
     "select",
     "select_skmm",
+    "skmm_sample",
     "skmm_streams",
 ]
 
 FORMULATIONS = ("diagonal", "psd")
 DEFAULT_SKETCH_DIM = 32
+SKMM_SAMPLERS = ("stratified", *SAMPLERS)
 
 
 def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
@@ -47,6 +50,22 @@ def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
     time, so an experiment that reuses a sketch across n reproduces ``select`` exactly.
     """
     return tuple(as_generator(rng).spawn(3))
+
+
+def skmm_sample(
+    s: np.ndarray, n: int, sampler: str, moments: Any, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw SkMM's n indices from the weights s with one of :data:`SKMM_SAMPLERS`.
+
+    ``"stratified"`` is systematic sampling swept stratum by stratum, the strata being
+    :func:`~skmm_convex.sampling.dominant_direction` of the whitened sketch
+    ``moments.whitened`` (label-free); the other names are passed to
+    :func:`~skmm_convex.sampling.sample_indices` unchanged.
+    """
+    if sampler == "stratified":
+        strata = dominant_direction(moments.whitened)
+        return sample_indices(s, n, "systematic", rng, strata=strata)
+    return sample_indices(s, n, sampler, rng)
 
 
 def select_skmm(
@@ -60,7 +79,7 @@ def select_skmm(
     formulation: str = "diagonal",
     solver: str = "CLARABEL",
     solution: str | None = None,
-    sampler: str = "systematic",
+    sampler: str = "stratified",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
     fallback: bool = True,
@@ -98,8 +117,18 @@ def select_skmm(
         the interior-point solver's point (spread over all N). None (default) means
         ``"vertex"`` for the diagonal formulation and ``"interior"`` for ``"psd"``, which has
         no vertex mode (asking for it is a ValidationError).
-    sampler : {"systematic", "authors", "top"}
-        How n indices are drawn from s (see :mod:`skmm_convex.sampling`).
+    sampler : {"stratified", "systematic", "authors", "top"}
+        How n indices are drawn from s (see :mod:`skmm_convex.sampling`). ``"stratified"``
+        (default) is systematic pi-ps sampling (inclusion probabilities exactly ``n s_i``)
+        swept stratum by stratum, each point's stratum being the whitened sketch direction
+        it loads on most (:func:`~skmm_convex.sampling.dominant_direction`; no labels);
+        ``"systematic"`` sweeps a random order. Same inclusion probabilities, different
+        joint draw: a stratum with total inclusion probability M gets ``floor(M)`` or
+        ``ceil(M)`` points. It is the default because on the paper's Table-1 data (16 seeds,
+        same vertices) it removed the random-order sweep's one small-cluster miss at n = 48
+        (mean risk 4.7e-3 against 6.1e-2; no miss at any n); at n = 64 and 80 the paired
+        differences are within one standard error, at n = 120 stratified is 0.6% higher
+        (2e-5, two paired standard errors) (README, "Reproducing the paper's Table 1").
     weighting : {"paper", "relative"}
         Objective weights per direction (see :func:`skmm_convex.problems.direction_weights`).
     solver_options : dict, optional
@@ -140,7 +169,7 @@ def select_skmm(
     if solution is not None:
         check_choice(solution, "solution", SOLUTION_MODES)
     solution = default_solution_mode(formulation, solution)
-    check_choice(sampler, "sampler", SAMPLERS)
+    check_choice(sampler, "sampler", SKMM_SAMPLERS)
     check_choice(weighting, "weighting", WEIGHTINGS)
     solver = check_solver(solver)
     solver_options = check_solver_options(solver_options)
@@ -167,7 +196,7 @@ def select_skmm(
         fallback=bool(fallback),
     )
     solution_ = program.solve(n, c_s, solution=solution, rng=face_rng)
-    indices = sample_indices(solution_.s, n, sampler, sample_rng)
+    indices = skmm_sample(solution_.s, n, sampler, moments, sample_rng)
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 
 

@@ -60,7 +60,7 @@ def selection_requests(draw):
         "sketch": draw(st.sampled_from(["gaussian", "sparse-sign"])),
         "c_s": draw(st.floats(0.3, 1.5)),
         "solution": draw(st.sampled_from(["vertex", "interior"])),
-        "sampler": draw(st.sampled_from(["systematic", "authors", "top"])),
+        "sampler": draw(st.sampled_from(["stratified", "systematic", "authors", "top"])),
         "weighting": draw(st.sampled_from(["paper", "relative"])),
     }
 
@@ -107,7 +107,7 @@ def test_select_returns_n_distinct_indices_or_a_documented_error(request):
 
 @st.composite
 def weight_vectors(draw):
-    """(s, n, sampler): s valid for the sampler, at any scale, with exact zeros."""
+    """(s, n, sampler, seed, strata): s valid for the sampler, at any scale, with exact zeros."""
     size = draw(st.integers(1, 200))
     n = draw(st.integers(1, size))
     sampler = draw(st.sampled_from(["systematic", "authors", "top"]))
@@ -118,14 +118,17 @@ def weight_vectors(draw):
     if sampler == "systematic":  # the cap n s <= sum(s) is what makes n s inclusion probs
         raw = project_capped_simplex(raw / raw.sum(), 1.0 / n)
     scale = 10.0 ** draw(st.floats(-100, 100))
-    return raw * scale, n, sampler, draw(st.integers(0, 2**16))
+    strata = None
+    if sampler == "systematic" and draw(st.booleans()):
+        strata = rng.integers(-5, draw(st.integers(-4, 40)), size=size)
+    return raw * scale, n, sampler, draw(st.integers(0, 2**16)), strata
 
 
 @FAST
 @given(case=weight_vectors())
 def test_sample_indices_returns_n_distinct_positive_indices(case):
-    s, n, sampler, seed = case
-    indices = skmm.sample_indices(s, n, sampler, rng=seed)
+    s, n, sampler, seed, strata = case
+    indices = skmm.sample_indices(s, n, sampler, rng=seed, strata=strata)
     assert indices.shape == (n,)
     assert np.unique(indices).size == n
     assert np.all(np.diff(indices) > 0)  # sorted

@@ -23,7 +23,7 @@ def select_quietly(*args, **kwargs):
 
 def test_skmm_selection_contract(small_gmm):
     sel = select_quietly(small_gmm.features, 24, rng=0, sketch_dim=16, c_s=0.999)
-    assert sel.method == "skmm" and sel.sampler == "systematic"
+    assert sel.method == "skmm" and sel.sampler == "stratified"
     assert sel.indices.shape == (24,) and np.unique(sel.indices).size == 24
     s = sel.weights
     assert s.shape == (400,) and s.min() >= 0 and s.max() <= 1 / 24 + 1e-12

@@ -40,7 +40,7 @@ def check_diagonal_relaxation(
     problem : Instance, GMMData or ndarray (N, r)
     n_values : sequence of int
         Coreset sizes; at each, one SkMM coreset (``skmm_convex.select``, vertex solution,
-        systematic sampler) and ``n_uniform`` uniform ones.
+        stratified systematic sampler) and ``n_uniform`` uniform ones.
     sketch_dim, c_s : SkMM's m and c_S.
 
     Notes

@@ -211,8 +211,8 @@ def _run(args: argparse.Namespace) -> int:
         f"ft: select on last-two-layer gradients (r={rank}, targets "
         f"{args.gradient_targets!r}), finetune both layers, {steps} full-batch Adam steps, "
         "lr 1e-2",
-        f"SkMM: sketch_dim {args.sketch_dim}, c_S {args.c_s}, vertex solution, systematic "
-        "sampler; 'full data' = the evaluator on the whole pool",
+        f"SkMM: sketch_dim {args.sketch_dim}, c_S {args.c_s}, vertex solution, stratified "
+        "systematic sampler; 'full data' = the evaluator on the whole pool",
     ]
     title = "Digits: linear probing (lp) and last-two-layer finetuning (ft)"
     for path in write_report(folder, rows, title, notes, args.force):

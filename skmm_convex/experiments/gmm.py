@@ -44,8 +44,7 @@ from ..datasets import make_gmm
 from ..errors import ValidationError
 from ..evaluate import fit_coreset, full_data_risk
 from ..moments import compute_moments
-from ..sampling import sample_indices
-from ..selection import DEFAULT_SKETCH_DIM, skmm_streams
+from ..selection import DEFAULT_SKETCH_DIM, skmm_sample, skmm_streams
 from ..sketch import sketch_features
 from ..solve import MomentMatching
 
@@ -83,7 +82,8 @@ ROWS: tuple[Row, ...] = (
     Row("Adaptive", "adaptive"),
     Row("T-leverage", "leverage"),
     Row("R-leverage", "ridge-leverage"),
-    Row("SkMM (default: vertex, systematic)", "skmm", "vertex", "systematic"),
+    Row("SkMM (default: vertex, stratified systematic)", "skmm", "vertex", "stratified"),
+    Row("SkMM (vertex, systematic, random order)", "skmm", "vertex", "systematic"),
     Row("SkMM (vertex, authors' sampler)", "skmm", "vertex", "authors"),
     Row("SkMM (vertex, top-n)", "skmm", "vertex", "top"),
     Row("SkMM (faithful: interior, authors' sampler)", "skmm", "interior", "authors"),
@@ -225,7 +225,7 @@ def _skmm_task(rows: tuple[Row, ...], seed: int) -> list[Run]:
             }
             for row in (row for row in rows if row.solution == mode):
                 _, _, sample_rng = skmm_streams(seed)
-                indices = sample_indices(solution.s, n, row.sampler, sample_rng)
+                indices = skmm_sample(solution.s, n, row.sampler, moments, sample_rng)
                 # the sampler returns sorted indices; present them to the unshuffled 2-fold
                 # split in a random order, as the authors' rng.choice draw order would be
                 shuffled = np.random.default_rng([seed, n]).permutation(indices)

@@ -223,7 +223,7 @@ def _write_figure(result: GMMResult, path: Path, force: bool) -> Path:
         sizes = np.array([r["n"] for r in mine])
         mean = np.array([r["mean"] for r in mine])
         std = np.array([r["std"] for r in mine])
-        default = row.method == "skmm" and (row.solution, row.sampler) == ("vertex", "systematic")
+        default = row.method == "skmm" and (row.solution, row.sampler) == ("vertex", "stratified")
         colour = "k" if default else colours[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20]
         axes.plot(
             sizes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .errors import SkmmError
 
-__all__ = ["OutputExistsError", "load_array", "atomic_write", "save_npz"]
+__all__ = ["OutputExistsError", "load_array", "check_output", "atomic_write", "save_npz"]
 
 
 class OutputExistsError(SkmmError, FileExistsError):
@@ -29,21 +30,40 @@ def load_array(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         raise SkmmError(f"input file {str(path)!r} does not exist")
     with open(path, "rb") as handle:
         magic = handle.read(6)
-    if magic == b"\x93NUMPY":
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    if magic[:4] == b"PK\x03\x04":
-        with np.load(path, allow_pickle=False) as archive:
-            names = list(archive.files)
-            if key is None:
-                key = "features" if "features" in names else (names[0] if len(names) == 1 else None)
-            if key not in names:
-                raise SkmmError(
-                    f"{str(path)!r} holds arrays {names}; name one with --key"
-                    if key is None
-                    else f"{str(path)!r} has no array {key!r} (it holds {names})"
-                )
-            return archive[key]
+    try:
+        if magic == b"\x93NUMPY":
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        if magic[:4] == b"PK\x03\x04":
+            with np.load(path, allow_pickle=False) as archive:
+                names = list(archive.files)
+                if key is None:
+                    only = names[0] if len(names) == 1 else None
+                    key = "features" if "features" in names else only
+                if key not in names:
+                    raise SkmmError(
+                        f"{str(path)!r} holds arrays {names}; name one with --key"
+                        if key is None
+                        else f"{str(path)!r} has no array {key!r} (it holds {names})"
+                    )
+                return archive[key]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise SkmmError(f"cannot read {str(path)!r}: {exc}") from None
     raise SkmmError(f"{str(path)!r} is neither a .npy nor a .npz file (no numpy header)")
+
+
+def check_output(path: str | os.PathLike, force: bool = False) -> Path:
+    """Check that ``path`` can be written: its folder exists and it is not a folder itself.
+
+    Without ``force`` an existing file is an :class:`OutputExistsError`.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise SkmmError(f"output {str(path)!r} is a folder; give a file name")
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {str(path)!r} exists; pass --force to overwrite it")
+    if not path.parent.is_dir():
+        raise SkmmError(f"output folder {str(path.parent)!r} does not exist")
+    return path
 
 
 def atomic_write(
@@ -55,17 +75,14 @@ def atomic_write(
     interrupted run leaves no half-written file under ``path``. Without ``force`` an existing
     file is never replaced (checked again at the moment of the move, via a hard link).
     """
-    path = Path(path)
-    if path.exists() and not force:
-        raise OutputExistsError(f"output {str(path)!r} exists; pass --force to overwrite it")
-    if not path.parent.is_dir():
-        raise SkmmError(f"output folder {str(path.parent)!r} does not exist")
+    path = check_output(path, force)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent
     )
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 is not what users expect
         if force:
             os.replace(temporary, path)
         else:
@@ -79,6 +96,12 @@ def atomic_write(
         if os.path.exists(temporary):
             os.unlink(temporary)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], force: bool = False) -> Path:

@@ -29,12 +29,12 @@ def as_generator(rng: RngLike, name: str = "rng") -> np.random.Generator:
 
 def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     """Return ``value`` as an int in ``[low, high]``; raise naming ``name`` otherwise."""
-    bounds = f"[{low}, {high}]" if high is not None else f">= {low}"
+    bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValidationError(f"{name} must be an int in {bounds}, got {value!r}")
+        raise ValidationError(f"{name} must be an int {bounds}, got {value!r}")
     value = int(value)
     if value < low or (high is not None and value > high):
-        raise ValidationError(f"{name} must be an int in {bounds}, got {value}")
+        raise ValidationError(f"{name} must be an int {bounds}, got {value}")
     return value
 
 
@@ -50,10 +50,76 @@ def check_positive_float(value: Any, name: str) -> float:
 
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``; the error lists the valid ones."""
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         valid = ", ".join(repr(c) for c in choices)
         raise ValidationError(f"{name} must be one of {valid}; got {value!r}")
     return value
+
+
+def check_solver_options(options: Any, name: str = "solver_options") -> dict[str, Any]:
+    """Return a copy of ``options`` (None means ``{}``); it must be a dict with str keys."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict) or not all(isinstance(key, str) for key in options):
+        raise ValidationError(f"{name} must be a dict with str keys or None, got {options!r}")
+    return dict(options)
+
+
+def check_vector(values: Any, name: str) -> np.ndarray:
+    """Check a non-empty, finite, real 1-d array and return it as float64.
+
+    Integer and floating dtypes are accepted (and upcast); bool, complex, object and string
+    dtypes are refused, as in :func:`check_matrix`.
+    """
+    array = _as_real_array(values, name, "a 1-d array")
+    if array.ndim != 1 or array.size == 0:
+        raise ValidationError(f"{name} must be a non-empty 1-d array, got shape {array.shape}")
+    array = array.astype(np.float64, copy=False)
+    _check_finite(array, name)
+    return array
+
+
+def check_magnitude(array: np.ndarray, name: str, what: str, limit: float = 1e50) -> float:
+    """Return ``max |array|``; raise if a nonzero array's scale is outside ``[1/limit, limit]``.
+
+    Squares and fourth powers of the entries (second moments and the squared objective) must
+    stay representable in float64, which holds with room to spare inside these bounds.
+    """
+    scale = float(np.max(np.abs(array))) if array.size else 0.0
+    if not np.isfinite(scale) or scale > limit or 0.0 < scale < 1.0 / limit:
+        raise ValidationError(
+            f"{name} is badly scaled: {what} has largest absolute entry {scale:.3g}, outside "
+            f"[{1 / limit:.0e}, {limit:.0e}], so its second moments over- or underflow "
+            f"float64; rescale {name} (the selection does not depend on a common scale factor)"
+        )
+    return scale
+
+
+def _as_real_array(values: Any, name: str, expected: str) -> np.ndarray:
+    if not isinstance(values, np.ndarray):
+        try:
+            values = np.asarray(values)
+        except Exception as exc:  # ragged lists and other non-arrays
+            raise ValidationError(
+                f"{name} must be {expected}, got {type(values).__name__}"
+            ) from exc
+    if values.dtype == object or not (
+        np.issubdtype(values.dtype, np.floating) or np.issubdtype(values.dtype, np.integer)
+    ):
+        raise ValidationError(
+            f"{name} must hold real numbers (float or int), got dtype {values.dtype}"
+        )
+    return values
+
+
+def _check_finite(block: np.ndarray, name: str, row_offset: int = 0) -> None:
+    bad = ~np.isfinite(block)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        shown = (where[0] + row_offset, *where[1:])
+        raise ValidationError(
+            f"{name} contains NaN or infinite values (first at {list(shown)}: {block[where]})"
+        )
 
 
 def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmatrix:
@@ -66,25 +132,19 @@ def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmat
     """
     if sp.issparse(features):
         matrix = sp.csr_matrix(features)
-        if not np.issubdtype(matrix.dtype, np.number) or np.iscomplexobj(matrix.data):
-            raise ValidationError(f"{name} must hold real numbers, got dtype {matrix.dtype}")
+        if not (
+            np.issubdtype(matrix.dtype, np.floating) or np.issubdtype(matrix.dtype, np.integer)
+        ):
+            raise ValidationError(
+                f"{name} must hold real numbers (float or int), got dtype {matrix.dtype}"
+            )
         if matrix.dtype not in (np.float32, np.float64):
             matrix = matrix.astype(np.float64)
         _check_shape(matrix.shape, name)
         if not np.all(np.isfinite(matrix.data)):
             raise ValidationError(f"{name} contains NaN or infinite values")
         return matrix
-    if not isinstance(features, np.ndarray):
-        try:
-            features = np.asarray(features)
-        except Exception as exc:  # ragged lists and other non-arrays
-            raise ValidationError(
-                f"{name} must be a 2-d array, got {type(features).__name__}"
-            ) from exc
-    if features.dtype == object or not (
-        np.issubdtype(features.dtype, np.floating) or np.issubdtype(features.dtype, np.integer)
-    ):
-        raise ValidationError(f"{name} must hold real numbers, got dtype {features.dtype}")
+    features = _as_real_array(features, name, "a 2-d array")
     if features.ndim != 2:
         raise ValidationError(
             f"{name} must be 2-d (n_samples, n_features), got shape {features.shape}"
@@ -92,10 +152,9 @@ def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmat
     _check_shape(features.shape, name)
     if features.dtype not in (np.float32, np.float64):
         features = features.astype(np.float64)
-    for start in range(0, features.shape[0], _rows_per_block(features.shape[1])):
-        block = features[start : start + _rows_per_block(features.shape[1])]
-        if not np.all(np.isfinite(block)):
-            raise ValidationError(f"{name} contains NaN or infinite values")
+    step = _rows_per_block(features.shape[1])
+    for start in range(0, features.shape[0], step):
+        _check_finite(np.asarray(features[start : start + step]), name, start)
     return features
 
 

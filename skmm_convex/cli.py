@@ -1,7 +1,8 @@
 """The ``skmm-convex`` command line: thin wrappers around the public API.
 
 Exit codes follow Unix tools: 0 success, 1 runtime error (unreadable input, solver failure,
-existing output), 2 usage error (bad arguments or argument values).
+existing output), 2 usage error (bad arguments or argument values, including an uninstalled
+solver name). Every error is one line on stderr, ``skmm-convex: error: ...``; no traceback.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import json
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 import numpy as np
 
 from . import __version__
-from ._io import load_array, save_npz
+from ._io import check_output, load_array, save_npz
 from .datasets import make_gmm
-from .errors import SkmmError, ValidationError
+from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
+from .results import Selection
 from .sampling import SAMPLERS
 from .selection import METHODS, select
 from .sketch import SKETCH_KINDS
@@ -27,6 +30,13 @@ from .solve import SOLUTION_MODES
 __all__ = ["main"]
 
 PROG = "skmm-convex"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (exit code 2), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _sketch_dim(text: str) -> int | str | None:
@@ -64,6 +74,12 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
     parser.add_argument("--key", help="array name inside an .npz input")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument("--labels", help="N labels (.npy/.npz), for --balanced")
+    parser.add_argument(
+        "--balanced",
+        choices=("proportional", "equal"),
+        help="class-balanced selection: run the method inside each class (needs --labels)",
+    )
     parser.set_defaults(run=_run_select)
 
 
@@ -85,15 +101,25 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         parser.error("give exactly one of FEATURES or --demo")
     if not args.demo and args.out is None:
         parser.error("--out is required unless --demo is given")
+    if args.out is not None:
+        check_output(args.out, force=args.force)  # fail before the work, not after it
     data = make_gmm(2000, 2400, 8, std_max=0.04, rng=0) if args.demo else None
     features = data.features if data is not None else load_array(args.features, args.key)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        selection = select(features, args.n, args.method, rng=args.seed, **_skmm_options(args))
+        if args.balanced is None:
+            selection = select(features, args.n, args.method, rng=args.seed, **_skmm_options(args))
+        else:
+            if args.labels is None and data is None:
+                parser.error("--balanced needs --labels")
+            labels = data.cluster_ids if args.labels is None else load_array(args.labels)
+            selection = _select_balanced(args, features, labels)
     for warning in caught:
         print(f"{PROG}: note: {warning.message}", file=sys.stderr)
     solution = selection.solution
     info = {"method": selection.method, "n": args.n, "seed": args.seed, "version": __version__}
+    if args.balanced is not None:
+        info["balanced"] = args.balanced
     if solution is not None:
         info.update(
             status=solution.status,
@@ -132,6 +158,20 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     return 0
 
 
+def _select_balanced(args: argparse.Namespace, features, labels) -> Selection:
+    from .classification import select_per_class
+
+    return select_per_class(
+        features,
+        np.asarray(labels).ravel(),
+        args.n,
+        args.method,
+        split=args.balanced,
+        rng=args.seed,
+        **_skmm_options(args),
+    )
+
+
 def _experiment_runner(name: str):
     def run(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
         return load_experiment(name).run_from_args(args)
@@ -153,7 +193,7 @@ def _add_reproduce(commands: argparse._SubParsersAction) -> None:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, description="Sketchy Moment Matching data selection, solved exactly."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -167,18 +207,31 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2), --help or --version (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.run(args, parser)
-    except ValidationError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except SystemExit as exc:  # parser.error() raised while running
+        return exc.code if isinstance(exc.code, int) else 2
+    except (ValidationError, SolverNotInstalledError) as exc:
+        _error(str(exc))
         return 2
     except (SkmmError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        _error("interrupted")
         return 130
+    except Exception as exc:  # a bug: still one line, never a traceback
+        _error(f"unexpected {type(exc).__name__}: {exc} (please report this)")
+        return 1
+
+
+def _error(message: str) -> None:
+    """Print ``skmm-convex: error: MESSAGE`` as a single line on stderr."""
+    print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 if __name__ == "__main__":

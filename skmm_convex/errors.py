@@ -15,6 +15,8 @@ __all__ = [
     "SolverNotInstalledError",
     "DegenerateProblemWarning",
     "InaccurateSolutionWarning",
+    "SolverFallbackWarning",
+    "ClassBudgetWarning",
 ]
 
 
@@ -48,6 +50,21 @@ class DegenerateProblemWarning(UserWarning):
 
 class InaccurateSolutionWarning(UserWarning):
     """The solver stopped at reduced accuracy (CVXPY status ``optimal_inaccurate``)."""
+
+
+class SolverFallbackWarning(UserWarning):
+    """The requested solver failed and a fallback solver produced the solution.
+
+    ``solution.solver`` names the solver that did; the warning says why the first one failed.
+    """
+
+
+class ClassBudgetWarning(UserWarning):
+    """A class holds fewer examples than its per-class budget in class-balanced selection.
+
+    The class contributes all its examples and its shortfall is given to the other classes
+    (see :func:`skmm_convex.classification.class_budgets`).
+    """
 
 
 def warn_user(message: str, category: type[Warning]) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import null_space
+
+from ._validation import check_matrix, check_positive_float
 
 __all__ = ["SketchedMoments", "compute_moments"]
 
@@ -58,8 +61,8 @@ def compute_moments(sketch: np.ndarray, rtol: float | None = None) -> SketchedMo
 
     Parameters
     ----------
-    sketch : ndarray, shape (N, m)
-        The sketched features ``G~``.
+    sketch : array_like, shape (N, m)
+        The sketched features ``G~`` (finite, real; validated and converted to float64).
     rtol : float, optional
         Singular values below ``rtol * sigma_max`` count as zero; default
         ``max(N, m) * eps``, numpy's rank tolerance.
@@ -73,6 +76,10 @@ def compute_moments(sketch: np.ndarray, rtol: float | None = None) -> SketchedMo
     average to 1 whatever the spread of the spectrum, and no ``G~' G~`` is formed, so no
     condition number is squared.
     """
+    sketch = check_matrix(sketch, "sketch")
+    sketch = sketch.toarray() if sp.issparse(sketch) else np.asarray(sketch, dtype=np.float64)
+    if rtol is not None:
+        rtol = check_positive_float(rtol, "rtol")
     n_samples, m = sketch.shape
     u, sing, vt = np.linalg.svd(sketch, full_matrices=False)
     eigenvalues = np.zeros(m)

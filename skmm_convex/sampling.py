@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import RngLike, as_generator, check_choice, check_int
+from ._validation import RngLike, as_generator, check_choice, check_int, check_vector
 from .errors import ValidationError
 
 __all__ = ["SAMPLERS", "inclusion_probabilities", "sample_indices"]
@@ -82,8 +82,9 @@ def sample_indices(
 
     Parameters
     ----------
-    s : ndarray, shape (N,)
-        Non-negative weights with at least n positive entries (any scale; normalised here).
+    s : array_like, shape (N,)
+        Finite non-negative weights (float or int) with at least n positive entries, at any
+        scale (normalised here). For ``"systematic"`` also ``max(s) <= sum(s) / n``.
     n : int
         Number of indices, in ``[1, N]``.
     sampler : {"systematic", "authors", "top"}
@@ -94,22 +95,31 @@ def sample_indices(
     -------
     ndarray of int, shape (n,)
         Distinct indices, sorted.
+
+    Raises
+    ------
+    ValidationError
+        A bad s, n, sampler or rng (the message names it and the bad value).
     """
-    s = np.asarray(s, dtype=float)
-    if s.ndim != 1 or s.size == 0:
-        raise ValidationError(f"s must be a non-empty 1-d array, got shape {s.shape}")
-    if not np.all(np.isfinite(s)) or np.any(s < 0):
-        raise ValidationError("s must be finite and non-negative")
+    s = check_vector(s, "s")
+    if np.any(s < 0):
+        first = int(np.argmax(s < 0))
+        raise ValidationError(f"s must be non-negative, got s[{first}] = {s[first]}")
     n = check_int(n, "n", 1, s.size)
     sampler = check_choice(sampler, "sampler", SAMPLERS)
-    if np.count_nonzero(s) < n:
+    gen = as_generator(rng)
+    positive = int(np.count_nonzero(s))
+    if positive < n:
         raise ValidationError(
             f"s must have at least n={n} positive entries to draw n distinct indices, "
-            f"got {np.count_nonzero(s)}"
+            f"got {positive}"
         )
-    if sampler == "systematic" and np.max(s) * n > s.sum() * (1 + 1e-6):
+    s = s / np.max(s)  # scale-free from here on: no overflow of sum(s), no underflow of s/sum
+    ratio = float(np.max(s) * n / s.sum())
+    if sampler == "systematic" and ratio > 1 + 1e-6:
         raise ValidationError(
-            f"systematic sampling needs s <= sum(s)/n (inclusion probabilities n*s <= 1); "
-            f"max(s)*n/sum(s) = {np.max(s) * n / s.sum():.6g}"
+            f"s must satisfy max(s) <= sum(s)/n for sampler='systematic' (inclusion "
+            f"probabilities n*s/sum(s) <= 1), got max(s)*n/sum(s) = {ratio:.6g}; cap s at "
+            "sum(s)/n or use sampler='authors' or 'top'"
         )
-    return np.sort(_SAMPLERS[sampler](s, n, as_generator(rng)))
+    return np.sort(_SAMPLERS[sampler](s, n, gen))

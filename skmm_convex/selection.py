@@ -13,16 +13,18 @@ from ._validation import (
     as_generator,
     check_choice,
     check_int,
+    check_magnitude,
     check_matrix,
     check_positive_float,
+    check_solver_options,
 )
 from .errors import ValidationError
 from .moments import compute_moments
 from .problems import WEIGHTINGS
 from .results import Selection
 from .sampling import SAMPLERS, sample_indices
-from .sketch import SKETCH_KINDS, sketch_features
-from .solve import SOLUTION_MODES, MomentMatching
+from .sketch import SKETCH_KINDS, _sketch_features
+from .solve import SOLUTION_MODES, MomentMatching, check_solver
 
 __all__ = ["METHODS", "FORMULATIONS", "DEFAULT_SKETCH_DIM", "select", "select_skmm"]
 
@@ -44,6 +46,7 @@ def select_skmm(
     sampler: str = "systematic",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
+    fallback: bool = True,
 ) -> Selection:
     """Sketchy Moment Matching: sketch, match moments exactly, sample n indices.
 
@@ -77,18 +80,35 @@ def select_skmm(
     weighting : {"paper", "relative"}
         Objective weights per direction (see :func:`skmm_convex.problems.direction_weights`).
     solver_options : dict, optional
-        Passed to CVXPY's ``solve``.
+        Passed to CVXPY's ``solve`` for ``solver`` (not for a fallback).
+    fallback : bool
+        If ``solver`` fails, retry with the other of CLARABEL/SCS; ``solution.solver`` names
+        the one that produced s (see :class:`~skmm_convex.solve.MomentMatching`).
 
     Returns
     -------
     Selection
         With ``weights = s`` and ``solution`` (a :class:`MomentMatchingSolution`).
+
+    Raises
+    ------
+    ValidationError
+        Any bad argument (the message names it and the bad value), including features whose
+        sketch has no variance or is too badly scaled for float64 second moments.
+    SolverNotInstalledError
+        ``solver`` is not an installed CVXPY solver.
+    SolverError, InfeasibleProblemError
+        Every solver tried failed.
     """
     matrix = check_matrix(features)
     n_samples, n_features = matrix.shape
     n = check_int(n, "n", 1, n_samples)
-    if sketch_dim == "auto":
+    if isinstance(sketch_dim, str) and sketch_dim == "auto":
         sketch_dim = DEFAULT_SKETCH_DIM if n_features > DEFAULT_SKETCH_DIM else None
+    elif isinstance(sketch_dim, str):
+        raise ValidationError(
+            f"sketch_dim must be an int in [1, {n_features}], None or 'auto', got {sketch_dim!r}"
+        )
     elif sketch_dim is not None:
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, n_features)
     check_choice(sketch, "sketch", SKETCH_KINDS)
@@ -97,15 +117,27 @@ def select_skmm(
     check_choice(solution, "solution", SOLUTION_MODES)
     check_choice(sampler, "sampler", SAMPLERS)
     check_choice(weighting, "weighting", WEIGHTINGS)
-    if solver_options is not None and not isinstance(solver_options, dict):
-        raise ValidationError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    solver = check_solver(solver)
+    solver_options = check_solver_options(solver_options)
+    if not isinstance(fallback, bool | np.bool_):
+        raise ValidationError(f"fallback must be True or False, got {fallback!r}")
 
     sketch_rng, face_rng, sample_rng = as_generator(rng).spawn(3)
-    moments = compute_moments(sketch_features(matrix, sketch_dim, sketch, sketch_rng))
+    sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng)
+    check_magnitude(sketched, "features", "the sketch G @ Gamma")
+    moments = compute_moments(sketched)
     if moments.n_directions == 0:
-        raise ValidationError("features must not be all zero (the sketch has no variance)")
+        raise ValidationError(
+            "features must not be all zero: the sketch G @ Gamma has no variance (all-zero "
+            "features, or a sparse-sign sketch that cancels them; try sketch='gaussian')"
+        )
     program = MomentMatching(
-        moments, formulation, weighting=weighting, solver=solver, solver_options=solver_options
+        moments,
+        formulation,
+        weighting=weighting,
+        solver=solver,
+        solver_options=solver_options,
+        fallback=bool(fallback),
     )
     solution_ = program.solve(n, c_s, solution=solution, rng=face_rng)
     indices = sample_indices(solution_.s, n, sampler, sample_rng)

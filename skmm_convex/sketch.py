@@ -7,10 +7,19 @@ new sketch per batch, which breaks the common-Gamma assumption of the theorem; w
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import _rows_per_block
+from ._validation import (
+    RngLike,
+    _rows_per_block,
+    as_generator,
+    check_choice,
+    check_int,
+    check_matrix,
+)
 
 __all__ = ["SKETCH_KINDS", "draw_embedding", "sketch_features", "jl_min_dim"]
 
@@ -57,25 +66,58 @@ def draw_embedding(
 
 
 def sketch_features(
-    features: np.ndarray | sp.spmatrix,
+    features: Any,
     sketch_dim: int | None,
     kind: str = "gaussian",
-    rng: np.random.Generator | None = None,
+    rng: RngLike = None,
 ) -> np.ndarray:
     """Return the sketched matrix ``G~ = G Gamma`` in float64, shape (N, m).
 
-    ``sketch_dim=None`` means no sketch (the low-dimensional case): ``G`` itself, densified.
+    Parameters
+    ----------
+    features : array_like or sparse matrix, shape (N, r)
+        Finite real matrix (float or int; float16/float32 are upcast per block).
+    sketch_dim : int or None
+        m, in ``[1, r]``; None means no sketch (``G`` itself, densified, in float64).
+    kind : {"gaussian", "sparse-sign"}
+        The embedding (see :func:`draw_embedding`).
+    rng : int, Generator or None
+        Draws ``Gamma``.
+
+    Returns
+    -------
+    ndarray, shape (N, m)
+
+    Raises
+    ------
+    ValidationError
+        A bad features, sketch_dim, kind or rng.
+
+    Notes
+    -----
     Dense input is processed in row blocks of about 64 MB, so an ``np.memmap`` is streamed.
-    Inputs are trusted (validated by the caller).
     """
+    matrix = check_matrix(features)
+    if sketch_dim is not None:
+        sketch_dim = check_int(sketch_dim, "sketch_dim", 1, matrix.shape[1])
+    check_choice(kind, "kind", SKETCH_KINDS)
+    return _sketch_features(matrix, sketch_dim, kind, as_generator(rng))
+
+
+def _sketch_features(
+    features: np.ndarray | sp.spmatrix,
+    sketch_dim: int | None,
+    kind: str,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """:func:`sketch_features` on trusted (validated) inputs."""
     if sketch_dim is None:
         return (
             features.toarray().astype(np.float64)
             if sp.issparse(features)
             else (np.asarray(features, dtype=np.float64))
         )
-    gen = np.random.default_rng(rng)
-    gamma = draw_embedding(features.shape[1], sketch_dim, kind, gen)
+    gamma = draw_embedding(features.shape[1], sketch_dim, kind, rng)
     if sp.issparse(features):
         product = features @ gamma
         return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=np.float64)

@@ -8,46 +8,78 @@ one-shot convenience.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import cvxpy as cp
 import numpy as np
 
+from ._simplex import repair_capped_simplex
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_positive_float,
+    check_solver_options,
+)
 from .certificates import certified_c_s, frank_wolfe_gap, moment_ratios, reduced_objective
 from .errors import (
     DegenerateProblemWarning,
     InaccurateSolutionWarning,
     InfeasibleProblemError,
     SolverError,
+    SolverFallbackWarning,
     SolverNotInstalledError,
+    ValidationError,
     warn_user,
 )
 from .moments import SketchedMoments
 from .optimal_face import FACE_SLACK, face_vertex
-from .problems import DiagonalMomentMatchingQP
+from .problems import WEIGHTINGS, DiagonalMomentMatchingQP
 from .results import MomentMatchingSolution
 
 __all__ = ["SOLUTION_MODES", "MomentMatching", "solve_moment_matching", "check_solver"]
 
 SOLUTION_MODES = ("vertex", "interior")
+FORMULATIONS = ("diagonal",)
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
-# Clarabel's default gap tolerance (1e-8, absolute and relative) is loose for this program:
-# binding optima are often tiny in absolute terms (the objective is divided by lam_1^2), and
-# at 1e-8 the Frank-Wolfe gap showed relative errors up to 4e-5 on the Table-1 data. These
-# cost a few more iterations (measured: 25-35 instead of 21-29).
-DEFAULT_SOLVER_OPTIONS = {
-    "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-11}
+# Clarabel's default gap and feasibility tolerances are 1e-8 in absolute terms, while the
+# scaled optimum is often ~1e-8 itself (near-degenerate instances) and binding optima are
+# small in absolute terms (the objective is divided by lam_1^2): at 1e-8 the Frank-Wolfe gap
+# showed relative errors up to 4e-5 on the Table-1 data. Tighter gaps cost a few iterations.
+# tol_feas 1e-12 made Clarabel stop "almost solved" on spectra spanning 12 decades.
+# ``solver_options`` override these.
+DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
+    "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-10},
 }
+# QP-capable solvers suggested after a failure, in order of preference
+_QP_SOLVERS = ("CLARABEL", "SCS", "OSQP", "HIGHS", "PIQP", "PROXQP", "ECOS", "MOSEK", "GUROBI")
 
 
 def check_solver(solver: str) -> str:
-    """Return the upper-cased solver name if CVXPY has it installed."""
-    name = str(solver).upper()
-    installed = cp.installed_solvers()
-    if name not in installed:
+    """Return the upper-cased solver name if CVXPY has it installed.
+
+    Raises
+    ------
+    SolverNotInstalledError
+        The name is not a string, unknown to CVXPY, or not installed; the message lists the
+        installed solvers.
+    """
+    installed = sorted(cp.installed_solvers())
+    if not isinstance(solver, str):
         raise SolverNotInstalledError(
-            f"solver must be one of the installed CVXPY solvers {sorted(installed)}, got "
-            f"{solver!r} (install it, e.g. `pip install {str(solver).lower()}`, or pick another)"
+            f"solver must be a str naming an installed CVXPY solver {installed}, got {solver!r}"
+        )
+    name = solver.upper()
+    if name not in installed:
+        known = name in getattr(cp.settings, "SOLVERS", ())
+        hint = (
+            f"install it (e.g. `pip install {solver.lower()}`) or pick one of those"
+            if known
+            else "CVXPY does not know this name; pick one of those"
+        )
+        raise SolverNotInstalledError(
+            f"solver {solver!r} is not installed; installed CVXPY solvers: {installed}. {hint}"
         )
     return name
 
@@ -65,10 +97,19 @@ class MomentMatching:
     solver : str
         Any installed CVXPY solver; ``"CLARABEL"`` (interior point) by default.
     solver_options : dict, optional
-        Passed to ``problem.solve``, over :data:`DEFAULT_SOLVER_OPTIONS` (tight gap
-        tolerances for Clarabel).
+        Passed to ``problem.solve``, over :data:`DEFAULT_SOLVER_OPTIONS` (Clarabel's
+        gap tolerances tightened to 1e-12, feasibility to 1e-10).
     fallback : bool
-        On a solver failure, retry with the other of CLARABEL/SCS and say so in the result.
+        On a solver failure, retry with the other of CLARABEL/SCS (without
+        ``solver_options``), warn with :class:`SolverFallbackWarning` and name the solver that
+        produced the answer in ``solution.solver``. With ``fallback=False`` a failure raises.
+
+    Raises
+    ------
+    ValidationError
+        A bad ``formulation``, ``weighting``, ``solver_options`` or ``moments``.
+    SolverNotInstalledError
+        ``solver`` is not an installed CVXPY solver (the message lists the installed ones).
     """
 
     def __init__(
@@ -80,15 +121,21 @@ class MomentMatching:
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
     ) -> None:
+        if not isinstance(moments, SketchedMoments):
+            raise ValidationError(
+                f"moments must be a SketchedMoments (from compute_moments), got "
+                f"{type(moments).__name__}"
+            )
+        if moments.n_directions == 0:
+            raise ValidationError("moments has no direction with positive variance")
         self.moments = moments
-        self.formulation = formulation
-        self.weighting = weighting
+        self.formulation = check_choice(formulation, "formulation", FORMULATIONS)
+        self.weighting = check_choice(weighting, "weighting", WEIGHTINGS)
         self.solver = check_solver(solver)
-        self.solver_options = {
-            **DEFAULT_SOLVER_OPTIONS.get(self.solver, {}),
-            **(solver_options or {}),
-        }
-        self.fallback = fallback
+        self.solver_options = check_solver_options(solver_options)
+        if not isinstance(fallback, bool | np.bool_):
+            raise ValidationError(f"fallback must be True or False, got {fallback!r}")
+        self.fallback = bool(fallback)
         self.program = DiagonalMomentMatchingQP(moments, weighting)
 
     def solve(
@@ -98,17 +145,31 @@ class MomentMatching:
         solution: str = "vertex",
         rng: np.random.Generator | None = None,
     ) -> MomentMatchingSolution:
-        """Solve for budget n and constant c_s (inputs trusted: validate upstream).
+        """Solve for budget n (in ``[1, N]``) and constant c_s (> 0).
 
         ``solution="vertex"`` then moves to a random vertex of the optimal face (see
-        :func:`optimal_face.optimal_face_vertex`); ``"interior"`` keeps the solver's point.
+        :func:`optimal_face.face_vertex`); ``"interior"`` keeps the solver's point. Either
+        point is projected onto the capped simplex, so its constraints hold to rounding
+        whatever the solver's tolerance.
+
+        Raises
+        ------
+        ValidationError
+            Bad n, c_s, solution or rng.
+        SolverError
+            Every solver tried failed (numerical trouble, iteration limit).
+        InfeasibleProblemError
+            A solver reported the program infeasible and none solved it.
         """
+        n = check_int(n, "n", 1, self.moments.whitened.shape[0])
+        c_s = check_positive_float(c_s, "c_s")
+        check_choice(solution, "solution", SOLUTION_MODES)
+        gen = as_generator(rng)
         start = time.perf_counter()
         self.program.set_parameters(n, c_s)
         used_solver, status, iterations = self._solve_with_fallback()
-        s = np.clip(np.asarray(self.program.s.value, dtype=float), 0.0, 1.0 / n)
+        s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
         b = self.moments.normalized_moments
-        gen = np.random.default_rng(rng)
         # exact degeneracy test: the optimum is 0 iff {B s >= 1/c_s} meets the capped simplex
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
         zero_face_vertex = face_vertex(b, floor, n, gen)
@@ -126,7 +187,7 @@ class MomentMatching:
                     InaccurateSolutionWarning,
                 )
             else:
-                s, mode = vertex, "vertex"
+                s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
 
@@ -136,18 +197,26 @@ class MomentMatching:
             if self.fallback
             else []
         )
-        failures = []
+        failures: list[str] = []
+        infeasible = False
         for solver in tried:
-            options = (
-                self.solver_options
-                if solver == self.solver
-                else DEFAULT_SOLVER_OPTIONS.get(solver, {})
-            )
+            options = {
+                **DEFAULT_SOLVER_OPTIONS.get(solver, {}),
+                **(self.solver_options if solver == self.solver else {}),
+            }
             try:
-                self.program.problem.solve(solver=solver, **options)
+                with warnings.catch_warnings():  # replaced by our typed warnings below
+                    warnings.filterwarnings("ignore", "Solution may be inaccurate")
+                    self.program.problem.solve(solver=solver, **options)
             except cp.error.SolverError as exc:
                 failures.append(f"{solver}: {exc}")
                 continue
+            except (TypeError, ValueError) as exc:
+                if solver != self.solver or not self.solver_options:
+                    raise
+                raise ValidationError(
+                    f"solver_options {self.solver_options!r} were rejected by {solver}: {exc}"
+                ) from None
             status = self.program.problem.status
             if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 if status == cp.OPTIMAL_INACCURATE:
@@ -156,20 +225,37 @@ class MomentMatching:
                         "solution.suboptimality_bound or tighten the solver tolerances",
                         InaccurateSolutionWarning,
                     )
+                if failures:
+                    warn_user(
+                        f"{'; '.join(failures)}; the solution comes from the fallback solver "
+                        f"{solver}",
+                        SolverFallbackWarning,
+                    )
                 stats = self.program.problem.solver_stats
                 return solver, status, getattr(stats, "num_iters", None)
+            infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
             failures.append(f"{solver}: status {status}")
-            if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE) and solver == tried[-1]:
-                raise InfeasibleProblemError(
-                    f"moment matching ({self.formulation}, N={self.moments.whitened.shape[0]}, "
-                    f"k={self.moments.n_directions}) reported infeasible by {solver}; the "
-                    "diagonal program is always feasible (s = 1/N), so this is numerical "
-                    "trouble: try another solver or a smaller sketch_dim"
-                )
-        raise SolverError(
+        where = (
             f"moment matching ({self.formulation}, N={self.moments.whitened.shape[0]}, "
-            f"k={self.moments.n_directions}) failed: {'; '.join(failures)}. Try another "
-            "solver (solver='SCS'), a smaller sketch_dim, or weighting='relative'"
+            f"k={self.moments.n_directions})"
+        )
+        if infeasible:
+            untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+            raise InfeasibleProblemError(
+                f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
+                "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
+                "try "
+                + (f"another solver (solver={untried[0]!r}), " if untried else "")
+                + "a smaller sketch_dim, or weighting='relative'"
+            )
+        limit = any(cp.USER_LIMIT in failure for failure in failures)
+        untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+        raise SolverError(
+            f"{where} failed: {'; '.join(failures)}. Try "
+            + ("a larger iteration or time limit in solver_options, " if limit else "")
+            + (f"another solver (solver={untried[0]!r}), " if untried else "")
+            + "a smaller sketch_dim, or weighting='relative'"
+            + ("" if self.fallback else ", or fallback=True")
         )
 
     def _certify(
@@ -238,10 +324,15 @@ def solve_moment_matching(
     solver: str = "CLARABEL",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
+    fallback: bool = True,
     rng: np.random.Generator | None = None,
 ) -> MomentMatchingSolution:
     """Build and solve the moment-matching program once (see :class:`MomentMatching`)."""
     program = MomentMatching(
-        moments, weighting=weighting, solver=solver, solver_options=solver_options
+        moments,
+        weighting=weighting,
+        solver=solver,
+        solver_options=solver_options,
+        fallback=fallback,
     )
     return program.solve(n, c_s, solution=solution, rng=rng)

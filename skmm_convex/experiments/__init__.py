@@ -13,7 +13,16 @@ from types import ModuleType
 __all__ = ["EXPERIMENTS", "load_experiment"]
 
 # name -> (module, one-line description)
-EXPERIMENTS: dict[str, tuple[str, str]] = {}
+EXPERIMENTS: dict[str, tuple[str, str]] = {
+    "digits": (
+        "skmm_convex.experiments.digits",
+        "linear probing and last-two-layer finetuning on scikit-learn's digits",
+    ),
+    "probe": (
+        "skmm_convex.experiments.probe",
+        "the classification protocol on your own features or gradients (.npy)",
+    ),
+}
 
 
 def load_experiment(name: str) -> ModuleType:

@@ -1,0 +1,175 @@
+"""Property-based tests (hypothesis) over random shapes, scales, budgets and options.
+
+Derandomised (``derandomize=True``, no example database), so CI sees the same examples on
+every run; ``max_examples`` keeps the file within its share of the quick tier.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import skmm_convex as skmm
+from skmm_convex._simplex import project_capped_simplex, repair_capped_simplex
+from skmm_convex.errors import SolverError, ValidationError
+
+QUICK = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+FAST = settings(max_examples=150, deadline=None, derandomize=True, database=None)
+
+KINDS = ("gaussian", "low-rank", "duplicated", "outlier", "zero-rows", "all-zero")
+
+
+def _features(kind: str, n_samples: int, n_features: int, scale: float, seed: int):
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((n_samples, n_features))
+    if kind == "low-rank":
+        rank = max(1, min(n_samples, n_features) // 3)
+        g = rng.standard_normal((n_samples, rank)) @ rng.standard_normal((rank, n_features))
+    elif kind == "duplicated":
+        g = g[rng.integers(0, max(1, n_samples // 2), n_samples)]
+    elif kind == "outlier":
+        g[rng.integers(n_samples)] *= 1e6
+    elif kind == "zero-rows":
+        g[rng.random(n_samples) < 0.5] = 0.0
+    elif kind == "all-zero":
+        g[:] = 0.0
+    return g * scale
+
+
+@st.composite
+def selection_requests(draw):
+    n_samples = draw(st.integers(1, 60))
+    n_features = draw(st.integers(1, 40))
+    return {
+        "kind": draw(st.sampled_from(KINDS)),
+        "n_samples": n_samples,
+        "n_features": n_features,
+        "scale": 10.0 ** draw(st.floats(-6, 6)),
+        "seed": draw(st.integers(0, 2**16)),
+        "n": draw(st.integers(1, n_samples)),
+        "sketch_dim": draw(st.one_of(st.none(), st.just("auto"), st.integers(1, n_features))),
+        "sketch": draw(st.sampled_from(["gaussian", "sparse-sign"])),
+        "c_s": draw(st.floats(0.3, 1.5)),
+        "solution": draw(st.sampled_from(["vertex", "interior"])),
+        "sampler": draw(st.sampled_from(["systematic", "authors", "top"])),
+        "weighting": draw(st.sampled_from(["paper", "relative"])),
+    }
+
+
+@QUICK
+@given(request=selection_requests())
+def test_select_returns_n_distinct_indices_or_a_documented_error(request):
+    features = _features(
+        request["kind"],
+        request["n_samples"],
+        request["n_features"],
+        request["scale"],
+        request["seed"],
+    )
+    n = request["n"]
+    options = {
+        key: request[key]
+        for key in ("sketch_dim", "sketch", "c_s", "solution", "sampler", "weighting")
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sel = skmm.select(features, n, rng=request["seed"], **options)
+    except ValidationError as exc:
+        # the one legal input the package refuses: features whose sketch has no variance
+        assert not np.any(features) or request["sketch"] == "sparse-sign", exc
+        assert "no variance" in str(exc)
+        return
+    except SolverError as exc:  # documented, and must say what to try
+        assert "Try" in str(exc) or "try" in str(exc)
+        return
+    assert np.any(features)
+    indices = sel.indices
+    assert indices.shape == (n,)
+    assert np.unique(indices).size == n
+    assert indices.min() >= 0 and indices.max() < request["n_samples"]
+    s = sel.solution.s
+    assert s.shape == (request["n_samples"],)
+    assert s.min() >= -1e-8 and s.max() <= 1.0 / n + 1e-8
+    assert abs(s.sum() - 1.0) <= 1e-8
+    assert np.all(s[indices] > 0)
+    assert np.isfinite(sel.solution.objective) and sel.solution.objective >= 0
+
+
+@st.composite
+def weight_vectors(draw):
+    """(s, n, sampler): s valid for the sampler, at any scale, with exact zeros."""
+    size = draw(st.integers(1, 200))
+    n = draw(st.integers(1, size))
+    sampler = draw(st.sampled_from(["systematic", "authors", "top"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    raw = rng.exponential(size=size) ** draw(st.floats(0.1, 4.0))
+    zeros = rng.permutation(size)[: draw(st.integers(0, size - n))]
+    raw[zeros] = 0.0
+    if sampler == "systematic":  # the cap n s <= sum(s) is what makes n s inclusion probs
+        raw = project_capped_simplex(raw / raw.sum(), 1.0 / n)
+    scale = 10.0 ** draw(st.floats(-100, 100))
+    return raw * scale, n, sampler, draw(st.integers(0, 2**16))
+
+
+@FAST
+@given(case=weight_vectors())
+def test_sample_indices_returns_n_distinct_positive_indices(case):
+    s, n, sampler, seed = case
+    indices = skmm.sample_indices(s, n, sampler, rng=seed)
+    assert indices.shape == (n,)
+    assert np.unique(indices).size == n
+    assert np.all(np.diff(indices) > 0)  # sorted
+    assert indices.min() >= 0 and indices.max() < s.size
+    assert np.all(s[indices] > 0)
+
+
+@FAST
+@given(
+    size=st.integers(1, 200),
+    n=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+    spread=st.floats(1e-3, 1e3),
+)
+def test_projection_lands_on_the_capped_simplex(size, n, seed, spread):
+    n = min(n, size)
+    point = np.random.default_rng(seed).normal(1.0 / size, spread / size, size)
+    x = project_capped_simplex(point, 1.0 / n)
+    assert x.min() >= 0.0 and x.max() <= 1.0 / n
+    assert abs(x.sum() - 1.0) <= 1e-12
+    # optimality of the projection: x_i = clip(p_i - tau, 0, cap) for one tau
+    free = (x > 0) & (x < 1.0 / n)
+    if free.sum() >= 2:
+        shifts = point[free] - x[free]
+        assert np.ptp(shifts) <= 1e-9 * max(1.0, np.abs(point).max())
+
+
+@FAST
+@given(
+    size=st.integers(1, 200),
+    n=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+    error=st.floats(-1e-6, 1e-6),
+)
+def test_repair_lands_on_the_capped_simplex_and_keeps_a_vertex_sparse(size, n, seed, error):
+    n = min(n, size)
+    rng = np.random.default_rng(seed)
+    vertex = np.zeros(size)  # a basic point: n - 1 weights at the cap, one partial, rest 0
+    support = rng.permutation(size)[:n]
+    vertex[support] = 1.0 / n
+    point = vertex * (1 + error * rng.standard_normal(size))  # a solver's rounding
+    x = repair_capped_simplex(point, 1.0 / n)
+    assert x.min() >= 0.0 and x.max() <= 1.0 / n
+    assert abs(x.sum() - 1.0) <= 1e-12
+    assert np.abs(x - vertex).max() <= 10 * abs(error) / n + 1e-15
+    if n < size:
+        assert np.all(x[vertex == 0] == 0) or n == size

@@ -192,6 +192,26 @@ def _add_reproduce(commands: argparse._SubParsersAction) -> None:
         )
 
 
+def _add_theory(commands: argparse._SubParsersAction) -> None:
+    """``skmm-convex theory ARGS``: ``python -m theory_checks ARGS`` in a subprocess."""
+    import subprocess
+
+    parser = commands.add_parser(
+        "theory",
+        help="check the paper's bounds numerically (python -m theory_checks)",
+        description="Runs `python -m theory_checks` with the same arguments (--quick, --seed S, "
+        "--plot DIR, ...; see `python -m theory_checks --help`) and returns its exit code.",
+        add_help=False,
+        prefix_chars="+",  # so that every argument, --help included, is passed through
+    )
+    parser.add_argument("theory_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(
+        run=lambda args, _parser: (
+            subprocess.run([sys.executable, "-m", "theory_checks", *args.theory_args]).returncode
+        )
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, description="Sketchy Moment Matching data selection, solved exactly."
@@ -199,6 +219,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_select(commands)
+    _add_theory(commands)
     if EXPERIMENTS:
         _add_reproduce(commands)
     return parser

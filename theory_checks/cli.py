@@ -1,0 +1,108 @@
+"""``python -m theory_checks [--quick] [--seed S] [--plot DIR] [--force] [--only KEYS]``.
+
+Exit code 0 when every check behaves as expected (a designed counterexample failing, and a
+"<~" claim needing a constant <= 10, count as expected), 1 otherwise, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from skmm_convex.errors import SkmmError
+
+from .registry import CHECKS, run_check
+from .report import format_details, format_table, intrinsic_dimension_summary, plot_result
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m theory_checks",
+        description="Check the SkMM paper's statements numerically (theory.md S0-S11).",
+    )
+    parser.add_argument("--quick", action="store_true", help="small instances, few draws")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--plot", metavar="DIR", help="write one figure per statement to DIR")
+    parser.add_argument("--force", action="store_true", help="overwrite existing figures")
+    parser.add_argument(
+        "--only", metavar="KEYS", help=f"comma-separated subset of {','.join(CHECKS)}"
+    )
+    parser.add_argument(
+        "--details", action="store_true", help="also print each check's scalar details"
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default 1: OpenBLAS eigensolvers slow down badly when "
+        "threads are oversubscribed on a shared machine)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the checks, print the table, return the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    keys = list(CHECKS) if args.only is None else [k.strip() for k in args.only.split(",")]
+    unknown = [k for k in keys if k not in CHECKS]
+    if unknown:
+        parser.error(f"unknown check(s) {unknown}; known: {', '.join(CHECKS)}")
+    if args.blas_threads < 1:
+        parser.error(f"--blas-threads must be >= 1, got {args.blas_threads}")
+    if args.seed < 0:
+        parser.error(f"--seed must be non-negative, got {args.seed}")
+    if args.plot is not None and not Path(args.plot).is_dir():
+        parser.error(f"--plot folder {args.plot!r} does not exist")
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    results, seconds, errors = [], [], []
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        for key in keys:
+            tic = time.perf_counter()
+            try:
+                results.append(run_check(key, args.quick, args.seed))
+            except Exception as exc:  # a crashing check is reported, and the others still run
+                errors.append(f"{key}: {type(exc).__name__}: {exc}")
+                print(f"  {key}: ERROR {exc}", file=sys.stderr)
+                continue
+            seconds.append(time.perf_counter() - tic)
+            print(f"  {key}: {results[-1].verdict} ({seconds[-1]:.1f} s)", file=sys.stderr)
+        # r_bar against the number of clusters: printed with the full set of checks only
+        summary = intrinsic_dimension_summary(args.seed, args.quick) if args.only is None else ""
+
+    mode = "quick" if args.quick else "full"
+    print(f"theory checks ({mode} mode, seed {args.seed}):")
+    print(format_table(results, seconds))
+    if args.details:
+        print()
+        print(format_details(results))
+    if summary:
+        print()
+        print(summary)
+    if args.plot is not None:
+        try:
+            for res in results:
+                print(f"wrote {plot_result(res, args.plot, force=args.force)}")
+        except (SkmmError, OSError) as exc:
+            print(f"theory_checks: error: {exc}", file=sys.stderr)
+            return 1
+    failed = [res.key for res in results if not res.as_expected] + [
+        error.split(":")[0] for error in errors
+    ]
+    for error in errors:
+        print(f"ERROR in check {error}")
+    print(
+        f"\n{len(keys) - len(failed)}/{len(keys)} checks as expected; "
+        f"wall time {time.perf_counter() - start:.1f} s"
+    )
+    if failed:
+        print(f"NOT as expected: {', '.join(failed)}")
+        return 1
+    return 0

@@ -18,6 +18,7 @@ from ._validation import (
     check_positive_float,
     check_solver_options,
 )
+from .baselines import BASELINES
 from .errors import ValidationError
 from .moments import compute_moments
 from .problems import WEIGHTINGS
@@ -26,10 +27,26 @@ from .sampling import SAMPLERS, sample_indices
 from .sketch import SKETCH_KINDS, _sketch_features
 from .solve import SOLUTION_MODES, MomentMatching, check_solver
 
-__all__ = ["METHODS", "FORMULATIONS", "DEFAULT_SKETCH_DIM", "select", "select_skmm"]
+__all__ = [
+    "METHODS",
+    "FORMULATIONS",
+    "DEFAULT_SKETCH_DIM",
+    "select",
+    "select_skmm",
+    "skmm_streams",
+]
 
 FORMULATIONS = ("diagonal",)
 DEFAULT_SKETCH_DIM = 32
+
+
+def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
+    """The independent streams of :func:`select_skmm`: (sketch, face vertex, sampler).
+
+    ``as_generator(rng).spawn(3)``; a fresh ``rng`` seed gives the same three streams every
+    time, so an experiment that reuses a sketch across n reproduces ``select`` exactly.
+    """
+    return tuple(as_generator(rng).spawn(3))
 
 
 def select_skmm(
@@ -122,7 +139,7 @@ def select_skmm(
     if not isinstance(fallback, bool | np.bool_):
         raise ValidationError(f"fallback must be True or False, got {fallback!r}")
 
-    sketch_rng, face_rng, sample_rng = as_generator(rng).spawn(3)
+    sketch_rng, face_rng, sample_rng = skmm_streams(rng)
     sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng)
     check_magnitude(sketched, "features", "the sketch G @ Gamma")
     moments = compute_moments(sketched)
@@ -144,18 +161,7 @@ def select_skmm(
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 
 
-def _select_uniform(features: Any, n: int, *, rng: RngLike = None) -> Selection:
-    """n distinct rows uniformly at random (``rng.choice(N, n, replace=False)``)."""
-    matrix = check_matrix(features)
-    n = check_int(n, "n", 1, matrix.shape[0])
-    indices = as_generator(rng).choice(matrix.shape[0], n, replace=False)
-    return Selection(np.sort(indices), "uniform")
-
-
-METHODS: dict[str, Callable[..., Selection]] = {
-    "skmm": select_skmm,
-    "uniform": _select_uniform,
-}
+METHODS: dict[str, Callable[..., Selection]] = {"skmm": select_skmm, **BASELINES}
 
 
 def select(

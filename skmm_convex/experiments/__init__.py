@@ -14,6 +14,10 @@ __all__ = ["EXPERIMENTS", "load_experiment"]
 
 # name -> (module, one-line description)
 EXPERIMENTS: dict[str, tuple[str, str]] = {
+    "gmm": (
+        "skmm_convex.experiments.gmm",
+        "the paper's Table 1: risk of every method on the synthetic GMM data",
+    ),
     "digits": (
         "skmm_convex.experiments.digits",
         "linear probing and last-two-layer finetuning on scikit-learn's digits",

@@ -1,0 +1,122 @@
+"""``skmm-convex reproduce gmm``: outputs, no-clobber, and rows equal to ``select``."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import skmm_convex as skmm
+from skmm_convex.cli import main
+from skmm_convex.experiments import EXPERIMENTS
+from skmm_convex.experiments.gmm import ROWS, GMMConfig, run_gmm
+from skmm_convex.experiments.gmm_report import OUTPUT_FILES, format_risk, summarise
+
+
+def test_registered():
+    assert EXPERIMENTS["gmm"][0] == "skmm_convex.experiments.gmm"
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "text"),
+    [
+        (3.54e-3, 0.51e-3, "(3.54±0.51)e-3"),
+        (740.0, None, "7.40e+2"),
+        (9.999e-3, 0.0, "(1.00±0.00)e-2"),
+        (0.114, 0.271, "(1.14±2.71)e-1"),
+    ],
+)
+def test_format_risk(mean, std, text):
+    assert format_risk(mean, std) == text
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    config = GMMConfig(
+        sizes=(8, 20),
+        seeds=2,
+        n_samples=150,
+        n_features=180,
+        n_clusters=4,
+        sketch_dim=16,
+        rank=16,
+        ridge_alpha=10.0,
+    )
+    return run_gmm(config, jobs=1)
+
+
+def _options(row, config):
+    if row.method == "skmm":
+        return {
+            "solution": row.solution,
+            "sampler": row.sampler,
+            "sketch_dim": config.sketch_dim,
+            "c_s": config.c_s,
+        }
+    return {"leverage": {"rank": config.rank}, "ridge-leverage": {"alpha": config.ridge_alpha}}.get(
+        row.method, {}
+    )
+
+
+def test_rows_equal_what_select_returns(small_result):
+    config = small_result.config
+    data = skmm.make_gmm(
+        config.n_samples,
+        config.n_features,
+        config.n_clusters,
+        std_max=config.std_max,
+        rng=config.data_seed,
+    )
+    rows = {row.label: row for row in config.rows}
+    assert len(small_result.runs) == sum(
+        len(config.sizes) * (config.seeds if row.randomised else 1) for row in config.rows
+    )
+    for run in small_result.runs:
+        row = rows[run.label]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
+            sel = skmm.select(
+                data.features, run.n, row.method, rng=run.seed, **_options(row, config)
+            )
+        if row.method == "skmm":  # same set, presented in a seeded random order
+            np.testing.assert_array_equal(np.sort(run.indices), sel.indices)
+        else:
+            np.testing.assert_array_equal(run.indices, sel.indices)
+        counts = np.bincount(data.cluster_ids[run.indices], minlength=config.n_clusters)
+        assert tuple(counts) == run.cluster_counts
+
+
+def test_summary_is_mean_and_population_std(small_result):
+    records = summarise(small_result)
+    for record in records:
+        risks = [
+            r.risk for r in small_result.runs if r.label == record["label"] and r.n == record["n"]
+        ]
+        assert record["mean"] == pytest.approx(np.mean(risks))
+        assert record["std"] == pytest.approx(np.std(risks))
+    assert {r["label"] for r in records} == {row.label for row in ROWS}
+
+
+def test_quick_command_writes_outputs_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "gmm"
+    assert main(["reproduce", "gmm", "--quick", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Full-data ridge risk" in printed and "| Herding |" in printed
+    for name in OUTPUT_FILES:
+        assert (out / name).stat().st_size > 0
+    assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = (out / "table.csv").read_text().splitlines()
+    assert table[0].startswith("label,method,solution,sampler,n,seeds,mean,std")
+    assert len(table) == 1 + len(ROWS) * 2
+    before = {name: (out / name).read_bytes() for name in OUTPUT_FILES}
+    assert main(["reproduce", "gmm", "--quick", "--out", str(out)]) == 1
+    assert "pass --force" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left over
+
+
+def test_sizes_beyond_the_data_are_a_usage_error(tmp_path, capsys):
+    assert main(["reproduce", "gmm", "--sizes", "48,5000", "--out", str(tmp_path)]) == 2
+    assert "n (in sizes) must be an int in [4, 2000], got 5000" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import numbers
 from typing import Any
 
@@ -144,6 +145,8 @@ def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmat
         if not np.all(np.isfinite(matrix.data)):
             raise ValidationError(f"{name} contains NaN or infinite values")
         return matrix
+    if is_dask_array(features):
+        return _check_dask(features, name)
     features = _as_real_array(features, name, "a 2-d array")
     if features.ndim != 2:
         raise ValidationError(
@@ -155,7 +158,50 @@ def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmat
     step = _rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
         _check_finite(np.asarray(features[start : start + step]), name, start)
+        release_pages(features)
     return features
+
+
+def is_dask_array(value: Any) -> bool:
+    """True for a ``dask.array.Array`` (checked without importing dask)."""
+    return type(value).__module__.startswith("dask.") and hasattr(value, "chunks")
+
+
+def _check_dask(features: Any, name: str) -> Any:
+    """Shape and dtype checks of a dask array; finiteness is checked on its sketch."""
+    dtype = np.dtype(features.dtype)
+    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
+        raise ValidationError(f"{name} must hold real numbers, got dtype {dtype}")
+    if features.ndim != 2:
+        raise ValidationError(
+            f"{name} must be 2-d (n_samples, n_features), got shape {features.shape}"
+        )
+    if any(np.isnan(size) for size in features.shape):
+        raise ValidationError(f"{name} must have known chunk sizes (call compute_chunk_sizes())")
+    _check_shape(features.shape, name)
+    return features
+
+
+def release_pages(array: Any) -> None:
+    """Drop the resident pages of a memory-mapped array from this process (no-op otherwise).
+
+    Pages read from an ``np.memmap`` stay mapped, and count in the resident set, until the
+    mapping is closed; streaming a large file block by block would otherwise end with the whole
+    file resident. ``madvise(MADV_DONTNEED)`` unmaps them (the data stay in the page cache and
+    on disk); skipped for copy-on-write mappings, whose private changes it would discard.
+    """
+    mapping = getattr(array, "_mmap", None)
+    if (
+        isinstance(array, np.memmap)
+        and mapping is not None
+        and array.mode != "c"
+        and hasattr(mapping, "madvise")
+        and hasattr(mmap, "MADV_DONTNEED")
+    ):
+        try:
+            mapping.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):  # closed mapping or an OS without the advice
+            pass
 
 
 def _check_shape(shape: tuple[int, ...], name: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,9 +42,9 @@ class SketchedMoments:
         """k, the number of directions with positive variance."""
         return self.whitened.shape[1]
 
-    @property
+    @cached_property
     def normalized_moments(self) -> np.ndarray:
-        """``B[j, i] = (g~_i' v_j)^2 / lam_j = Z[i, j]^2``, shape (k, N).
+        """``B[j, i] = (g~_i' v_j)^2 / lam_j = Z[i, j]^2``, shape (k, N), computed once.
 
         ``(B @ s)_j`` is the weighted moment along ``v_j`` relative to the full data's, so
         ``B @ (1/N) = 1``.

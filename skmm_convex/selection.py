@@ -69,9 +69,10 @@ def select_skmm(
 
     Parameters
     ----------
-    features : array_like or sparse matrix, shape (N, r)
+    features : array_like, sparse matrix or dask array, shape (N, r)
         Feature or per-example gradient matrix G (``np.memmap`` is streamed in row blocks,
-        sparse input is never densified).
+        a ``dask.array`` sketched chunk by chunk on Dask's scheduler, sparse input is never
+        densified).
     n : int
         Coreset size, in ``[1, N]``.
     rng : int, Generator or None
@@ -141,6 +142,8 @@ def select_skmm(
 
     sketch_rng, face_rng, sample_rng = skmm_streams(rng)
     sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng)
+    if not np.all(np.isfinite(sketched)):  # dask input is checked here, in the same pass
+        raise ValidationError("features contains NaN or infinite values (found in its sketch)")
     check_magnitude(sketched, "features", "the sketch G @ Gamma")
     moments = compute_moments(sketched)
     if moments.n_directions == 0:

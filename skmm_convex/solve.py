@@ -35,13 +35,24 @@ from .errors import (
 )
 from .moments import SketchedMoments
 from .optimal_face import FACE_SLACK, face_vertex
-from .problems import WEIGHTINGS, DiagonalMomentMatchingQP
+from .problems import WEIGHTINGS, DiagonalMomentMatchingQP, direction_weights
 from .results import MomentMatchingSolution
+from .working_set import solve_working_set
 
-__all__ = ["SOLUTION_MODES", "MomentMatching", "solve_moment_matching", "check_solver"]
+__all__ = [
+    "SOLUTION_MODES",
+    "STRATEGIES",
+    "WORKING_SET_MIN_SAMPLES",
+    "MomentMatching",
+    "solve_moment_matching",
+    "check_solver",
+]
 
 SOLUTION_MODES = ("vertex", "interior")
 FORMULATIONS = ("diagonal",)
+STRATEGIES = ("auto", "full", "working-set")
+# strategy="auto" switches to the working-set scheme from this many points on
+WORKING_SET_MIN_SAMPLES = 20_000
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 # Clarabel's default gap and feasibility tolerances are 1e-8 in absolute terms, while the
 # scaled optimum is often ~1e-8 itself (near-degenerate instances) and binding optima are
@@ -103,11 +114,18 @@ class MomentMatching:
         On a solver failure, retry with the other of CLARABEL/SCS (without
         ``solver_options``), warn with :class:`SolverFallbackWarning` and name the solver that
         produced the answer in ``solution.solver``. With ``fallback=False`` a failure raises.
+    strategy : {"auto", "full", "working-set"}
+        ``"full"``: one QP over all N points (built here, re-solved through its Parameters).
+        ``"working-set"``: exact column generation (:mod:`skmm_convex.working_set`): QPs over
+        a small working set, every point priced, stopped by a Frank-Wolfe certificate over all
+        N; the degeneracy test and the vertex LP then run on the working set too.
+        ``"auto"``: ``"full"`` below :data:`WORKING_SET_MIN_SAMPLES` points, else
+        ``"working-set"``.
 
     Raises
     ------
     ValidationError
-        A bad ``formulation``, ``weighting``, ``solver_options`` or ``moments``.
+        A bad ``formulation``, ``weighting``, ``strategy``, ``solver_options`` or ``moments``.
     SolverNotInstalledError
         ``solver`` is not an installed CVXPY solver (the message lists the installed ones).
     """
@@ -120,6 +138,7 @@ class MomentMatching:
         solver: str = "CLARABEL",
         solver_options: dict[str, Any] | None = None,
         fallback: bool = True,
+        strategy: str = "auto",
     ) -> None:
         if not isinstance(moments, SketchedMoments):
             raise ValidationError(
@@ -136,7 +155,16 @@ class MomentMatching:
         if not isinstance(fallback, bool | np.bool_):
             raise ValidationError(f"fallback must be True or False, got {fallback!r}")
         self.fallback = bool(fallback)
-        self.program = DiagonalMomentMatchingQP(moments, weighting)
+        installed = cp.installed_solvers()  # slow (import checks): asked once, not per solve
+        self._fallbacks = [s for s in FALLBACK_SOLVERS if s != self.solver and s in installed]
+        strategy = check_choice(strategy, "strategy", STRATEGIES)
+        n_samples = moments.whitened.shape[0]
+        if strategy == "auto":
+            strategy = "full" if n_samples < WORKING_SET_MIN_SAMPLES else "working-set"
+        self.strategy = strategy
+        self.weights = direction_weights(moments, weighting)
+        # the full QP is built (canonicalised on first solve) only when it is used
+        self.program = DiagonalMomentMatchingQP(moments, weighting) if strategy == "full" else None
 
     def solve(
         self,
@@ -148,9 +176,10 @@ class MomentMatching:
         """Solve for budget n (in ``[1, N]``) and constant c_s (> 0).
 
         ``solution="vertex"`` then moves to a random vertex of the optimal face (see
-        :func:`optimal_face.face_vertex`); ``"interior"`` keeps the solver's point. Either
-        point is projected onto the capped simplex, so its constraints hold to rounding
-        whatever the solver's tolerance.
+        :func:`optimal_face.face_vertex`); ``"interior"`` keeps the solver's point (with the
+        working-set strategy, the restricted solver's point: optimal, but spread over the
+        working set only, not over all N points). Either point is projected onto the capped
+        simplex, so its constraints hold to rounding whatever the solver's tolerance.
 
         Raises
         ------
@@ -166,8 +195,10 @@ class MomentMatching:
         check_choice(solution, "solution", SOLUTION_MODES)
         gen = as_generator(rng)
         start = time.perf_counter()
+        if self.strategy == "working-set":
+            return self._solve_working_set(n, c_s, solution, rng, start)
         self.program.set_parameters(n, c_s)
-        used_solver, status, iterations = self._solve_with_fallback()
+        used_solver, status, iterations = self._solve_with_fallback(self.program.problem)
         s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
         b = self.moments.normalized_moments
         # exact degeneracy test: the optimum is 0 iff {B s >= 1/c_s} meets the capped simplex
@@ -191,12 +222,78 @@ class MomentMatching:
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
 
-    def _solve_with_fallback(self) -> tuple[str, str, int | None]:
-        tried = [self.solver] + (
-            [s for s in FALLBACK_SOLVERS if s != self.solver and s in cp.installed_solvers()]
-            if self.fallback
-            else []
+    def _solve_working_set(
+        self, n: int, c_s: float, solution: str, rng: Any, start: float
+    ) -> MomentMatchingSolution:
+        """Column generation, then the exact degeneracy test and the vertex on the working set.
+
+        A vertex of the optimal face restricted to ``{s_i = 0, i not in W}`` is a vertex of the
+        optimal face itself (a face of a face), so the vertex mode keeps its meaning.
+        """
+        gen = np.random.default_rng(rng)
+        ws_rng, face_rng = gen.spawn(2)
+        b = self.moments.normalized_moments
+        result = solve_working_set(b, self.weights, n, c_s, self._solve_with_fallback, rng=ws_rng)
+        if not result.converged:
+            warn_user(
+                f"the working-set scheme stopped after {result.rounds} rounds with Frank-Wolfe "
+                f"gap {result.gap:.3g} above its tolerance; check solution.suboptimality_bound",
+                InaccurateSolutionWarning,
+            )
+        working = result.working_set
+        b_w = b[:, working]
+        s = repair_capped_simplex(result.s, 1.0 / n)
+        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        # F* >= F(s) - gap, and sqrt(F*) > ||w|| FACE_SLACK / c_s proves that no s meets the
+        # slackened floor (triangle inequality on the hinge): certified non-degenerate, no LP.
+        # Otherwise the LP decides, on the working set first, then over all N points
+        certified = np.sqrt(max(result.objective - result.gap, 0.0)) > (
+            np.linalg.norm(self.weights) * FACE_SLACK / c_s
         )
+        zero_face_vertex = None
+        if not certified:
+            zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
+            if zero_face_vertex is not None:
+                zero_face_vertex = _extend(zero_face_vertex, working, b.shape[1])
+            else:
+                zero_face_vertex = face_vertex(b, floor, n, face_rng)
+        degenerate = zero_face_vertex is not None
+        mode = "interior"
+        if solution == "vertex":
+            vertex = (
+                zero_face_vertex
+                if degenerate
+                else face_vertex(
+                    b_w,
+                    np.minimum(b_w @ s[working], 1.0 / c_s) * (1.0 - FACE_SLACK),
+                    n,
+                    face_rng,
+                )
+            )
+            if vertex is None:
+                warn_user(
+                    "the LP over the optimal face failed; returning the interior-point solution",
+                    InaccurateSolutionWarning,
+                )
+            else:
+                s = vertex if degenerate else _extend(vertex, working, b.shape[1])
+                s = repair_capped_simplex(s, 1.0 / n)
+                mode = "vertex"
+        seconds = time.perf_counter() - start
+        return self._certify(
+            s,
+            n,
+            c_s,
+            result.solver,
+            result.status,
+            result.iterations,
+            seconds,
+            degenerate,
+            mode,
+        )
+
+    def _solve_with_fallback(self, problem: cp.Problem) -> tuple[str, str, int | None]:
+        tried = [self.solver] + (self._fallbacks if self.fallback else [])
         failures: list[str] = []
         infeasible = False
         for solver in tried:
@@ -207,7 +304,7 @@ class MomentMatching:
             try:
                 with warnings.catch_warnings():  # replaced by our typed warnings below
                     warnings.filterwarnings("ignore", "Solution may be inaccurate")
-                    self.program.problem.solve(solver=solver, **options)
+                    problem.solve(solver=solver, **options)
             except cp.error.SolverError as exc:
                 failures.append(f"{solver}: {exc}")
                 continue
@@ -217,7 +314,7 @@ class MomentMatching:
                 raise ValidationError(
                     f"solver_options {self.solver_options!r} were rejected by {solver}: {exc}"
                 ) from None
-            status = self.program.problem.status
+            status = problem.status
             if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 if status == cp.OPTIMAL_INACCURATE:
                     warn_user(
@@ -231,7 +328,7 @@ class MomentMatching:
                         f"{solver}",
                         SolverFallbackWarning,
                     )
-                stats = self.program.problem.solver_stats
+                stats = problem.solver_stats
                 return solver, status, getattr(stats, "num_iters", None)
             infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
             failures.append(f"{solver}: status {status}")
@@ -270,7 +367,7 @@ class MomentMatching:
         degenerate: bool,
         mode: str,
     ) -> MomentMatchingSolution:
-        weights = self.program.weights
+        weights = self.weights
         lam = self.moments.eigenvalues
         units = lam[0] ** 2 if self.weighting == "paper" else 1.0
         gamma = np.maximum(1.0 / c_s, moment_ratios(self.moments, s))
@@ -301,6 +398,13 @@ class MomentMatching:
         )
 
 
+def _extend(values: np.ndarray, support: np.ndarray, size: int) -> np.ndarray:
+    """A length-``size`` vector holding ``values`` at ``support`` and zeros elsewhere."""
+    out = np.zeros(size)
+    out[support] = values
+    return out
+
+
 def _degeneracy_message(c_s: float) -> str:
     why = (
         "uniform weights s = 1/N are optimal (c_s >= 1)"
@@ -326,6 +430,7 @@ def solve_moment_matching(
     solver_options: dict[str, Any] | None = None,
     fallback: bool = True,
     rng: np.random.Generator | None = None,
+    strategy: str = "auto",
 ) -> MomentMatchingSolution:
     """Build and solve the moment-matching program once (see :class:`MomentMatching`)."""
     program = MomentMatching(
@@ -334,5 +439,6 @@ def solve_moment_matching(
         solver=solver,
         solver_options=solver_options,
         fallback=fallback,
+        strategy=strategy,
     )
     return program.solve(n, c_s, solution=solution, rng=rng)

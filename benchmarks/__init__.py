@@ -1,0 +1,1 @@
+"""Benchmarks of skmm_convex (not run by the test suite): ``python -m benchmarks [--quick]``."""

@@ -1,0 +1,172 @@
+"""One measurement in a fresh process (``python -m benchmarks.worker TASK_JSON``).
+
+Prints one JSON line: the measured times and counts plus ``peak_rss_gb``, the process's peak
+resident memory (``VmHWM``), which includes generating the data unless said otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+import skmm_convex as skmm
+from skmm_convex import solve as solve_module
+from skmm_convex.moments import compute_moments
+from skmm_convex.sketch import sketch_features
+from skmm_convex.solve import MomentMatching
+
+LP_SECONDS = [0.0]
+
+
+def _timed_face_vertex(original):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            LP_SECONDS[0] += time.perf_counter() - start
+
+    return wrapper
+
+
+solve_module.face_vertex = _timed_face_vertex(solve_module.face_vertex)
+
+
+def _peak_gb() -> float:
+    """Peak resident memory of this process: ``VmHWM`` of /proc/self/status.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark over a (v)fork + exec into
+    the child's ``ru_maxrss``, so a child of a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+
+
+def _moments(task: dict[str, Any]) -> tuple[Any, dict[str, float]]:
+    data = skmm.make_gmm(task["N"], task["r"], 8, std_max=0.04, rng=task.get("seed", 0))
+    features = data.features
+    del data
+    start = time.perf_counter()
+    sketched = sketch_features(features, task["m"], "gaussian", 1)
+    middle = time.perf_counter()
+    moments = compute_moments(sketched)
+    end = time.perf_counter()
+    return moments, {"sketch_s": middle - start, "moments_s": end - middle}
+
+
+def scaling(task: dict[str, Any]) -> dict[str, Any]:
+    """Build, compile and solve once (vertex mode) with the given strategy."""
+    moments, out = _moments(task)
+    start = time.perf_counter()
+    program = MomentMatching(moments, strategy=task["strategy"])
+    if program.program is not None:
+        program.program.set_parameters(task["n"], task["c_s"])
+        program.program.problem.get_problem_data(program.solver)
+    out["compile_s"] = time.perf_counter() - start
+    LP_SECONDS[0] = 0.0
+    solution = program.solve(task["n"], task["c_s"], solution="vertex", rng=2)
+    out["solve_s"] = solution.solve_seconds
+    out["lp_s"] = LP_SECONDS[0]
+    if program.program is not None:
+        out["qp_solver_s"] = float(program.program.problem.solver_stats.solve_time or np.nan)
+    out["iterations"] = solution.iterations
+    out["objective"] = solution.objective
+    out["gap"] = solution.suboptimality_bound
+    out["degenerate"] = bool(solution.degenerate)
+    out["support"] = solution.support_size
+    out["message"] = solution.message
+    return out
+
+
+def sweep(task: dict[str, Any]) -> dict[str, Any]:
+    """8 budgets through the Parameters of one program against 8 fresh builds and solves."""
+    moments, out = _moments(task)
+    ns, c_s, mode = task["ns"], task["c_s"], task["mode"]
+    start = time.perf_counter()
+    program = MomentMatching(moments, strategy=task["strategy"])
+    reused = [program.solve(n, c_s, solution=mode, rng=3).objective for n in ns]
+    out["reuse_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    fresh = [
+        MomentMatching(moments, strategy=task["strategy"]).solve(n, c_s, solution=mode, rng=3)
+        for n in ns
+    ]
+    out["fresh_s"] = time.perf_counter() - start
+    out["max_objective_diff"] = float(
+        max(
+            abs(a - b.objective) / max(1.0, abs(b.objective))
+            for a, b in zip(reused, fresh, strict=True)
+        )
+    )
+    return out
+
+
+def sketch_memmap(task: dict[str, Any]) -> dict[str, Any]:
+    """Sketch a memory-mapped .npy file; peak memory of this process only (no data made)."""
+    features = np.load(task["path"], mmap_mode="r")
+    start = time.perf_counter()
+    sketched = sketch_features(features, task["m"], task["kind"], 0)
+    return {
+        "seconds": time.perf_counter() - start,
+        "file_gb": features.size * features.itemsize / 1e9,
+        "out_gb": sketched.nbytes / 1e9,
+    }
+
+
+def select_memmap(task: dict[str, Any]) -> dict[str, Any]:
+    """``select`` end to end on a memory-mapped .npy file (peak memory without the data)."""
+    features = np.load(task["path"], mmap_mode="r")
+    start = time.perf_counter()
+    selection = skmm.select(
+        features, task["n"], rng=0, sketch_dim=task["m"], c_s=task["c_s"], solution="vertex"
+    )
+    solution = selection.solution
+    return {
+        "seconds": time.perf_counter() - start,
+        "solve_s": solution.solve_seconds,
+        "iterations": solution.iterations,
+        "objective": solution.objective,
+        "gap": solution.suboptimality_bound,
+        "degenerate": bool(solution.degenerate),
+        "support": solution.support_size,
+    }
+
+
+def make_npy(task: dict[str, Any]) -> dict[str, Any]:
+    """Write GMM features (float32) to a .npy file for the out-of-core runs."""
+    data = skmm.make_gmm(task["N"], task["r"], 8, std_max=0.04, rng=0)
+    np.save(task["path"], data.features.astype(np.float32))
+    return {}
+
+
+TASKS = {
+    "make_npy": make_npy,
+    "scaling": scaling,
+    "sweep": sweep,
+    "sketch_memmap": sketch_memmap,
+    "select_memmap": select_memmap,
+}
+
+
+def main() -> None:
+    task = json.loads(sys.argv[1])
+    warnings.simplefilter("ignore")
+    result = TASKS[task["task"]](task)
+    result["peak_rss_gb"] = _peak_gb()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

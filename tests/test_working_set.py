@@ -1,0 +1,94 @@
+"""The working-set strategy returns the full QP's optimum, certified over all N points."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import skmm_convex as skmm
+from skmm_convex.certificates import frank_wolfe_gap, reduced_objective
+from skmm_convex.errors import ValidationError
+from skmm_convex.moments import compute_moments
+from skmm_convex.problems import direction_weights
+from skmm_convex.sketch import sketch_features
+from skmm_convex.solve import WORKING_SET_MIN_SAMPLES, MomentMatching
+from skmm_convex.working_set import GAP_ABS, GAP_REL, solve_working_set
+
+
+@pytest.fixture(scope="module")
+def moments():
+    data = skmm.make_gmm(900, 300, 6, std_max=0.04, rng=3)
+    return compute_moments(sketch_features(data.features, 20, "gaussian", 5))
+
+
+def _solve(moments, strategy, n, c_s, solution):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return MomentMatching(moments, strategy=strategy).solve(n, c_s, solution=solution, rng=7)
+
+
+@pytest.mark.parametrize("c_s", [1.0, 0.999, 0.9, 0.5])
+@pytest.mark.parametrize("n", [24, 60])
+def test_working_set_matches_full_qp(moments, n, c_s):
+    units = moments.eigenvalues[0] ** 2
+    weights = direction_weights(moments, "paper")
+    full = _solve(moments, "full", n, c_s, "interior")
+    ws = _solve(moments, "working-set", n, c_s, "interior")
+    # feasibility of the returned weights
+    assert np.all(ws.s >= 0) and np.all(ws.s <= 1 / n * (1 + 1e-9))
+    assert ws.s.sum() == pytest.approx(1.0, abs=1e-7)
+    # the certificate, recomputed here over all N points, is below the scheme's tolerance
+    value = reduced_objective(moments, ws.s, c_s, weights)
+    gap = frank_wolfe_gap(moments, ws.s, n, c_s, weights)
+    assert gap <= 2 * (GAP_ABS + GAP_REL * value)
+    # both objectives are within their own certified gaps of the common optimum
+    assert abs(ws.objective - full.objective) <= ws.suboptimality_bound + full.suboptimality_bound
+    assert abs(ws.objective - full.objective) <= 1e-6 * units * max(1.0, value)
+    assert ws.degenerate == full.degenerate
+    assert ws.certified_c_s == pytest.approx(full.certified_c_s, rel=1e-4) or full.degenerate
+
+
+@pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
+def test_working_set_vertex_mode(moments, c_s):
+    n = 24
+    full = _solve(moments, "full", n, c_s, "vertex")
+    ws = _solve(moments, "working-set", n, c_s, "vertex")
+    assert ws.solution_mode == "vertex"
+    assert ws.degenerate == full.degenerate
+    assert ws.support_size <= n + moments.n_directions
+    assert np.all(ws.s <= 1 / n * (1 + 1e-9)) and ws.s.sum() == pytest.approx(1.0, abs=1e-7)
+    assert abs(ws.objective - full.objective) <= ws.suboptimality_bound + full.suboptimality_bound
+
+
+def test_instances_cover_degenerate_and_binding(moments):
+    flags = {c: _solve(moments, "working-set", 24, c, "interior").degenerate for c in (1.0, 0.5)}
+    assert flags == {1.0: True, 0.5: False}
+
+
+def test_column_generation_adds_points_and_converges(moments):
+    b = moments.normalized_moments
+    weights = direction_weights(moments, "paper")
+
+    def solve(problem):
+        problem.solve(solver="CLARABEL")
+        return "CLARABEL", problem.status, problem.solver_stats.num_iters
+
+    result = solve_working_set(b, weights, 24, 0.9, solve, rng=np.random.default_rng(0), batch=4)
+    assert result.converged and result.rounds > 1
+    assert result.working_set.size < b.shape[1]
+    s_full = np.zeros(b.shape[1])
+    s_full[result.working_set] = result.s[result.working_set]
+    assert np.array_equal(s_full, result.s)  # zero outside the working set
+
+
+def test_same_rng_same_solution(moments):
+    a = _solve(moments, "working-set", 24, 0.9, "vertex")
+    b = _solve(moments, "working-set", 24, 0.9, "vertex")
+    assert np.array_equal(a.s, b.s)
+
+
+def test_strategy_validation_and_auto(moments):
+    with pytest.raises(ValidationError, match="strategy must be one of"):
+        MomentMatching(moments, strategy="fast")
+    assert moments.whitened.shape[0] < WORKING_SET_MIN_SAMPLES
+    assert MomentMatching(moments).strategy == "full"

@@ -9,6 +9,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .certifiable import CertifiableConstant, smallest_certifiable_c_s
 from .certificates import certified_c_s
 from .datasets import GMMData, make_gmm
 from .errors import (
@@ -34,6 +35,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "METHODS",
+    "CertifiableConstant",
     "DegenerateProblemWarning",
     "GMMData",
     "InaccurateSolutionWarning",
@@ -52,6 +54,7 @@ __all__ = [
     "sample_indices",
     "select",
     "sketch_features",
+    "smallest_certifiable_c_s",
     "solve_moment_matching",
     "__version__",
 ]

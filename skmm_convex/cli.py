@@ -23,7 +23,7 @@ from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
 from .results import Selection
 from .sampling import SAMPLERS
-from .selection import METHODS, select
+from .selection import FORMULATIONS, METHODS, select
 from .sketch import SKETCH_KINDS
 from .solve import SOLUTION_MODES
 
@@ -70,7 +70,15 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--sketch", default="gaussian", choices=SKETCH_KINDS)
     parser.add_argument("--c-s", type=float, default=0.999, help="moment constant c_S")
     parser.add_argument("--solver", default="CLARABEL", help="CVXPY solver name")
-    parser.add_argument("--solution", default="vertex", choices=SOLUTION_MODES)
+    parser.add_argument(
+        "--formulation", default="diagonal", choices=FORMULATIONS, help="diagonal QP or full PSD"
+    )
+    parser.add_argument(
+        "--solution",
+        default=None,
+        choices=SOLUTION_MODES,
+        help="optimal point to sample from (default: vertex for diagonal, interior for psd)",
+    )
     parser.add_argument("--sampler", default="systematic", choices=SAMPLERS)
     parser.add_argument("--key", help="array name inside an .npz input")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -91,6 +99,7 @@ def _skmm_options(args: argparse.Namespace) -> dict:
         "sketch": args.sketch,
         "c_s": args.c_s,
         "solver": args.solver,
+        "formulation": args.formulation,
         "solution": args.solution,
         "sampler": args.sampler,
     }
@@ -137,8 +146,10 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         print(f"cluster sizes : {data.cluster_sizes.tolist()}")
         print(f"coreset counts: {counts.tolist()}")
     if solution is not None:
+        program = "SDP" if solution.formulation == "psd" else "QP"
         print(
-            f"QP status {solution.status} ({solution.solver}, {solution.iterations} iterations, "
+            f"{program} status {solution.status} ({solution.solver}, "
+            f"{solution.iterations} iterations, "
             f"{solution.solve_seconds:.2f} s); objective {solution.objective:.3e}; "
             f"degenerate {solution.degenerate}"
         )

@@ -19,10 +19,14 @@ class MomentMatchingSolution:
         Sampling weights on the capped simplex ``{0 <= s <= 1/n, sum(s) = 1}``.
     gamma : ndarray, shape (k,)
         Moment factors, ``gamma_j = max(1/c_s, (A s)_j / lam_j)`` (optimal for the given s).
+        For ``formulation="psd"`` the diagonal of the optimal k x k target ``Gamma`` for s
+        (:func:`skmm_convex.certificates_psd.psd_target`, in the whitened basis).
     objective : float
         The paper's objective ``sum_j ((A s)_j - gamma_j lam_j)^2`` at (s, gamma), in the
         units of the data (``lam`` as computed, no rescaling); for ``formulation="psd"`` the
-        Frobenius objective of that program.
+        Frobenius objective of that program with ``Gamma`` minimised out,
+        ``min_{Gamma~ >= Sigma~/c_s} || G~' diag(s) G~ - Gamma~ ||_F^2`` for ``weighting="paper"``
+        (:func:`skmm_convex.certificates_psd.psd_objective`).
     status : str
         CVXPY's status of the convex solve (``"optimal"`` or ``"optimal_inaccurate"``).
     solver : str
@@ -46,10 +50,15 @@ class MomentMatchingSolution:
     degenerate : bool
         True when the optimum is zero, decided exactly by a feasibility LP (some s in the
         capped simplex has ``A s >= lam / c_s`` up to a relative ``1e-9``); the optimal set is
-        then a whole face of the capped simplex.
+        then a whole face of the capped simplex. For ``formulation="psd"``: True when the
+        max-t SDP finds weights with ``Z' diag(s) Z >= (1 - 1e-9) I / c_s`` (checked by an
+        eigenvalue computation on its s), after the Frank-Wolfe gap failed to prove the
+        optimum positive; the returned s then satisfies that LMI.
     suboptimality_bound : float
-        Frank-Wolfe gap of the diagonal program at s: a solver-independent upper bound on
-        ``objective - optimum`` (in the same units as ``objective``).
+        Frank-Wolfe gap of the solved program at s (the diagonal QP's, or for
+        ``formulation="psd"`` that of the PSD objective over the capped simplex): a
+        solver-independent upper bound on ``objective - optimum`` (same units as
+        ``objective``).
     solution_mode : str
         ``"interior"`` (the interior-point solver's point, relative interior of the optimal
         face) or ``"vertex"`` (a basic optimal solution of the LP over that face).
@@ -57,6 +66,8 @@ class MomentMatchingSolution:
         Interior-point iterations reported by the solver.
     message : str
         A human-readable summary, including the degeneracy explanation when it applies.
+    formulation : str
+        ``"diagonal"`` (the paper's QP) or ``"psd"`` (the full Loewner condition).
     """
 
     s: np.ndarray
@@ -76,6 +87,7 @@ class MomentMatchingSolution:
     solution_mode: str
     iterations: int | None = None
     message: str = ""
+    formulation: str = "diagonal"
 
     @property
     def support_size(self) -> int:

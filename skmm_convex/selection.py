@@ -25,7 +25,7 @@ from .problems import WEIGHTINGS
 from .results import Selection
 from .sampling import SAMPLERS, sample_indices
 from .sketch import SKETCH_KINDS, _sketch_features
-from .solve import SOLUTION_MODES, MomentMatching, check_solver
+from .solve import SOLUTION_MODES, MomentMatching, check_solver, default_solution_mode
 
 __all__ = [
     "METHODS",
@@ -36,7 +36,7 @@ __all__ = [
     "skmm_streams",
 ]
 
-FORMULATIONS = ("diagonal",)
+FORMULATIONS = ("diagonal", "psd")
 DEFAULT_SKETCH_DIM = 32
 
 
@@ -59,7 +59,7 @@ def select_skmm(
     c_s: float = 0.999,
     formulation: str = "diagonal",
     solver: str = "CLARABEL",
-    solution: str = "vertex",
+    solution: str | None = None,
     sampler: str = "systematic",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
@@ -86,13 +86,18 @@ def select_skmm(
     c_s : float
         Moment constant, ``gamma_j >= 1/c_s``; 0.999 as in the authors' notebooks. For
         ``c_s >= 1`` uniform weights are optimal (see the README, "Degeneracy").
-    formulation : {"diagonal"}
-        The paper's QP over the m diagonal moment conditions.
+    formulation : {"diagonal", "psd"}
+        ``"diagonal"``: the paper's QP over the m diagonal moment conditions. ``"psd"``: the
+        full Loewner condition ``G~' diag(s) G~ >= Sigma~ / c_s`` on the moment target with a
+        Frobenius objective (an SDP; see :class:`skmm_convex.problems_psd.PSDMomentMatchingSDP`
+        and the README, "Full-PSD formulation"); practical up to m of a few dozen.
     solver : str
         CVXPY solver name, ``"CLARABEL"`` by default.
-    solution : {"vertex", "interior"}
-        Which optimal point to sample from: a random vertex of the optimal face (sparse,
-        default) or the interior-point solver's point (spread over all N).
+    solution : {"vertex", "interior"} or None
+        Which optimal point to sample from: a random vertex of the optimal face (sparse) or
+        the interior-point solver's point (spread over all N). None (default) means
+        ``"vertex"`` for the diagonal formulation and ``"interior"`` for ``"psd"``, which has
+        no vertex mode (asking for it is a ValidationError).
     sampler : {"systematic", "authors", "top"}
         How n indices are drawn from s (see :mod:`skmm_convex.sampling`).
     weighting : {"paper", "relative"}
@@ -132,7 +137,9 @@ def select_skmm(
     check_choice(sketch, "sketch", SKETCH_KINDS)
     c_s = check_positive_float(c_s, "c_s")
     check_choice(formulation, "formulation", FORMULATIONS)
-    check_choice(solution, "solution", SOLUTION_MODES)
+    if solution is not None:
+        check_choice(solution, "solution", SOLUTION_MODES)
+    solution = default_solution_mode(formulation, solution)
     check_choice(sampler, "sampler", SAMPLERS)
     check_choice(weighting, "weighting", WEIGHTINGS)
     solver = check_solver(solver)

@@ -23,6 +23,7 @@ from ._validation import (
     check_solver_options,
 )
 from .certificates import certified_c_s, frank_wolfe_gap, moment_ratios, reduced_objective
+from .certificates_psd import psd_frank_wolfe_gap, psd_objective, psd_target
 from .errors import (
     DegenerateProblemWarning,
     InaccurateSolutionWarning,
@@ -36,6 +37,8 @@ from .errors import (
 from .moments import SketchedMoments
 from .optimal_face import FACE_SLACK, face_vertex
 from .problems import WEIGHTINGS, DiagonalMomentMatchingQP, direction_weights
+from .problems_certifiable import MaxCertifiableProgram
+from .problems_psd import PSDMomentMatchingSDP
 from .results import MomentMatchingSolution
 from .working_set import solve_working_set
 
@@ -46,10 +49,11 @@ __all__ = [
     "MomentMatching",
     "solve_moment_matching",
     "check_solver",
+    "default_solution_mode",
 ]
 
 SOLUTION_MODES = ("vertex", "interior")
-FORMULATIONS = ("diagonal",)
+FORMULATIONS = ("diagonal", "psd")
 STRATEGIES = ("auto", "full", "working-set")
 # strategy="auto" switches to the working-set scheme from this many points on
 WORKING_SET_MIN_SAMPLES = 20_000
@@ -95,14 +99,34 @@ def check_solver(solver: str) -> str:
     return name
 
 
+def default_solution_mode(formulation: str, solution: str | None) -> str:
+    """Resolve ``solution=None`` per formulation and reject what a formulation cannot do.
+
+    ``None`` means ``"vertex"`` for the diagonal QP (whose optimal face is a polytope) and
+    ``"interior"`` for the PSD program (its optimal set is a spectrahedron: there is no LP
+    over it, so ``"vertex"`` is a :class:`~skmm_convex.errors.ValidationError`).
+    """
+    if solution is None:
+        return "interior" if formulation == "psd" else "vertex"
+    check_choice(solution, "solution", SOLUTION_MODES)
+    if formulation == "psd" and solution == "vertex":
+        raise ValidationError(
+            "solution='vertex' is only available for formulation='diagonal' (the vertex is a "
+            "basic solution of an LP over the QP's polyhedral optimal face); use "
+            "solution='interior' (or None) with formulation='psd'"
+        )
+    return solution
+
+
 class MomentMatching:
     """The moment-matching program for one set of sketched moments, ready to re-solve.
 
     Parameters
     ----------
     moments : SketchedMoments
-    formulation : {"diagonal"}
-        ``"diagonal"``: the paper's QP (see :class:`DiagonalMomentMatchingQP`).
+    formulation : {"diagonal", "psd"}
+        ``"diagonal"``: the paper's QP (see :class:`DiagonalMomentMatchingQP`); ``"psd"``: the
+        full Loewner condition with a Frobenius objective (see :class:`PSDMomentMatchingSDP`).
     weighting : {"paper", "relative"}
         Objective weights per direction (see :func:`problems.direction_weights`).
     solver : str
@@ -120,7 +144,7 @@ class MomentMatching:
         a small working set, every point priced, stopped by a Frank-Wolfe certificate over all
         N; the degeneracy test and the vertex LP then run on the working set too.
         ``"auto"``: ``"full"`` below :data:`WORKING_SET_MIN_SAMPLES` points, else
-        ``"working-set"``.
+        ``"working-set"``. The PSD formulation is always solved in full.
 
     Raises
     ------
@@ -158,25 +182,33 @@ class MomentMatching:
         installed = cp.installed_solvers()  # slow (import checks): asked once, not per solve
         self._fallbacks = [s for s in FALLBACK_SOLVERS if s != self.solver and s in installed]
         strategy = check_choice(strategy, "strategy", STRATEGIES)
+        if self.formulation == "psd" and strategy == "working-set":
+            raise ValidationError(
+                "strategy='working-set' is only available for formulation='diagonal'"
+            )
         n_samples = moments.whitened.shape[0]
         if strategy == "auto":
-            strategy = "full" if n_samples < WORKING_SET_MIN_SAMPLES else "working-set"
+            small = n_samples < WORKING_SET_MIN_SAMPLES or self.formulation == "psd"
+            strategy = "full" if small else "working-set"
         self.strategy = strategy
         self.weights = direction_weights(moments, weighting)
-        # the full QP is built (canonicalised on first solve) only when it is used
-        self.program = DiagonalMomentMatchingQP(moments, weighting) if strategy == "full" else None
+        # the full program is built (canonicalised on first solve) only when it is used
+        program = PSDMomentMatchingSDP if self.formulation == "psd" else DiagonalMomentMatchingQP
+        self.program = program(moments, weighting) if strategy == "full" else None
+        self._certifiability: MaxCertifiableProgram | None = None
 
     def solve(
         self,
         n: int,
         c_s: float,
-        solution: str = "vertex",
+        solution: str | None = None,
         rng: np.random.Generator | None = None,
     ) -> MomentMatchingSolution:
         """Solve for budget n (in ``[1, N]``) and constant c_s (> 0).
 
-        ``solution="vertex"`` then moves to a random vertex of the optimal face (see
-        :func:`optimal_face.face_vertex`); ``"interior"`` keeps the solver's point (with the
+        ``solution="vertex"`` (the diagonal default) then moves to a random vertex of the
+        optimal face (see :func:`optimal_face.face_vertex`); ``"interior"`` (the PSD default,
+        and the only mode there) keeps the solver's point (with the
         working-set strategy, the restricted solver's point: optimal, but spread over the
         working set only, not over all N points). Either point is projected onto the capped
         simplex, so its constraints hold to rounding whatever the solver's tolerance.
@@ -192,9 +224,11 @@ class MomentMatching:
         """
         n = check_int(n, "n", 1, self.moments.whitened.shape[0])
         c_s = check_positive_float(c_s, "c_s")
-        check_choice(solution, "solution", SOLUTION_MODES)
+        solution = default_solution_mode(self.formulation, solution)
         gen = as_generator(rng)
         start = time.perf_counter()
+        if self.formulation == "psd":
+            return self._solve_psd(n, c_s, start)
         if self.strategy == "working-set":
             return self._solve_working_set(n, c_s, solution, rng, start)
         self.program.set_parameters(n, c_s)
@@ -221,6 +255,43 @@ class MomentMatching:
                 s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
+
+    def _solve_psd(self, n: int, c_s: float, start: float) -> MomentMatchingSolution:
+        """The PSD program, then an exact degeneracy decision and, if needed, a pull into the LMI.
+
+        The Frobenius solve gives s. If s itself satisfies ``M(s) >= (1 - FACE_SLACK) I / c_s``
+        the optimum is 0 (degenerate). Otherwise its Frank-Wolfe gap proves the optimum positive
+        when ``F_psd(s) > gap``; failing both, the max-t SDP (:class:`MaxCertifiableProgram`)
+        decides whether some s satisfies the LMI (the degenerate case, optimum 0). If it does,
+        the solver's s missed the LMI (the objective weights ``w_j^2`` make low-variance
+        directions nearly free, so the solver's tolerance leaves them slightly short), and s is
+        moved along the segment towards the max-t point to the first point that satisfies the
+        LMI (bisection; the LMI set is convex).
+        """
+        self.program.set_parameters(n, c_s)
+        used_solver, status, iterations = self._solve_with_fallback(self.program.problem)
+        s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
+        weights = self.weights
+        floor = (1.0 - FACE_SLACK) / c_s
+        proven_positive = psd_objective(self.moments, s, c_s, weights) > psd_frank_wolfe_gap(
+            self.moments, s, n, c_s, weights
+        )
+        degenerate = _lambda_min(self.moments.whitened, s) >= floor
+        if not proven_positive and not degenerate:
+            if self._certifiability is None:
+                self._certifiability = MaxCertifiableProgram(self.moments, "loewner")
+            self._certifiability.set_parameters(n)
+            self._solve_with_fallback(self._certifiability.problem)
+            best = repair_capped_simplex(
+                np.asarray(self._certifiability.s.value, dtype=float), 1.0 / n
+            )
+            degenerate = _lambda_min(self.moments.whitened, best) >= floor
+            if degenerate:
+                s = _pull_into_lmi(self.moments.whitened, s, best, floor)
+        seconds = time.perf_counter() - start
+        return self._certify(
+            s, n, c_s, used_solver, status, iterations, seconds, degenerate, "interior"
+        )
 
     def _solve_working_set(
         self, n: int, c_s: float, solution: str, rng: Any, start: float
@@ -370,17 +441,25 @@ class MomentMatching:
         weights = self.weights
         lam = self.moments.eigenvalues
         units = lam[0] ** 2 if self.weighting == "paper" else 1.0
-        gamma = np.maximum(1.0 / c_s, moment_ratios(self.moments, s))
+        if self.formulation == "psd":
+            gamma = np.diag(psd_target(self.moments, s, c_s, weights)).copy()
+            objective = psd_objective(self.moments, s, c_s, weights)
+            gap = psd_frank_wolfe_gap(self.moments, s, n, c_s, weights)
+        else:
+            gamma = np.maximum(1.0 / c_s, moment_ratios(self.moments, s))
+            objective = reduced_objective(self.moments, s, c_s, weights)
+            gap = frank_wolfe_gap(self.moments, s, n, c_s, weights)
         message = (
             f"{solver} {status}; {mode} solution with {int(np.sum(s > 1e-9 / n))} nonzero weights"
         )
         if degenerate:
-            message += "; " + _degeneracy_message(c_s)
-            warn_user(_degeneracy_message(c_s), DegenerateProblemWarning)
+            explanation = _degeneracy_message(c_s, self.formulation)
+            message += "; " + explanation
+            warn_user(explanation, DegenerateProblemWarning)
         return MomentMatchingSolution(
             s=s,
             gamma=gamma,
-            objective=units * reduced_objective(self.moments, s, c_s, weights),
+            objective=units * objective,
             status=status,
             solver=solver,
             solve_seconds=seconds,
@@ -391,10 +470,11 @@ class MomentMatching:
             certified_c_s=certified_c_s(self.moments, s, "diagonal"),
             certified_c_s_loewner=certified_c_s(self.moments, s, "loewner"),
             degenerate=degenerate,
-            suboptimality_bound=units * frank_wolfe_gap(self.moments, s, n, c_s, weights),
+            suboptimality_bound=units * gap,
             solution_mode=mode,
             iterations=iterations,
             message=message,
+            formulation=self.formulation,
         )
 
 
@@ -405,7 +485,40 @@ def _extend(values: np.ndarray, support: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _degeneracy_message(c_s: float) -> str:
+def _lambda_min(whitened: np.ndarray, s: np.ndarray) -> float:
+    """``lambda_min(Z' diag(s) Z)``."""
+    weighted = (whitened * s[:, None]).T @ whitened
+    return float(np.linalg.eigvalsh((weighted + weighted.T) / 2)[0])
+
+
+def _pull_into_lmi(
+    whitened: np.ndarray, s: np.ndarray, inside: np.ndarray, floor: float, steps: int = 50
+) -> np.ndarray:
+    """The point ``(1 - theta) s + theta inside`` with the smallest theta that meets the LMI.
+
+    ``inside`` satisfies ``lambda_min(M) >= floor``; ``lambda_min(M(s))`` is concave in s, so
+    the theta that work form an interval ending at 1 and bisection finds its left end.
+    """
+    if _lambda_min(whitened, s) >= floor:
+        return s
+    low, high = 0.0, 1.0
+    for _ in range(steps):
+        mid = (low + high) / 2
+        if _lambda_min(whitened, (1 - mid) * s + mid * inside) >= floor:
+            high = mid
+        else:
+            low = mid
+    return (1 - high) * s + high * inside
+
+
+def _degeneracy_message(c_s: float, formulation: str = "diagonal") -> str:
+    if formulation == "psd":
+        return (
+            f"the PSD moment-matching optimum is 0: some weights satisfy the full condition "
+            f"Z' diag(s) Z >= I / c_s = {1 / c_s:.4g} I, so every s in that set is optimal and the "
+            "returned s (the interior-point solution, moved into the set if the solver left it "
+            "slightly short) is one of many"
+        )
     why = (
         "uniform weights s = 1/N are optimal (c_s >= 1)"
         if c_s >= 1
@@ -424,17 +537,23 @@ def solve_moment_matching(
     n: int,
     c_s: float,
     *,
-    solution: str = "vertex",
+    solution: str | None = None,
     solver: str = "CLARABEL",
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
     fallback: bool = True,
     rng: np.random.Generator | None = None,
     strategy: str = "auto",
+    formulation: str = "diagonal",
 ) -> MomentMatchingSolution:
-    """Build and solve the moment-matching program once (see :class:`MomentMatching`)."""
+    """Build and solve the moment-matching program once (see :class:`MomentMatching`).
+
+    ``solution=None`` is ``"vertex"`` for ``formulation="diagonal"`` and ``"interior"`` for
+    ``"psd"``.
+    """
     program = MomentMatching(
         moments,
+        formulation,
         weighting=weighting,
         solver=solver,
         solver_options=solver_options,

@@ -77,3 +77,16 @@ def test_cli_demo_prints_the_summary(capsys):
     assert main(["select", "--demo", "--n", "48"]) == 0
     text = capsys.readouterr().out
     assert "coreset counts" in text and "QP status optimal" in text and "certified c_S" in text
+
+
+def test_cli_psd_formulation_defaults_to_the_interior_point(tmp_path, small_gmm, capsys):
+    features = tmp_path / "g.npy"
+    np.save(features, small_gmm.features)
+    out = tmp_path / "psd.npz"
+    args = ["select", str(features), "--n", "10", "--out", str(out), "--formulation", "psd"]
+    assert main([*args, "--sketch-dim", "4"]) == 0
+    with np.load(out) as saved:
+        info = json.loads(str(saved["info"]))
+    assert info["solution_mode"] == "interior"
+    assert main([*args, "--force", "--solution", "vertex"]) == 2
+    assert "only available for formulation='diagonal'" in capsys.readouterr().err

@@ -8,7 +8,6 @@ one-shot convenience.
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any
 
 import cvxpy as cp
@@ -27,10 +26,6 @@ from .certificates_psd import psd_frank_wolfe_gap, psd_objective, psd_target
 from .errors import (
     DegenerateProblemWarning,
     InaccurateSolutionWarning,
-    InfeasibleProblemError,
-    SolverError,
-    SolverFallbackWarning,
-    SolverNotInstalledError,
     ValidationError,
     warn_user,
 )
@@ -40,6 +35,7 @@ from .problems import WEIGHTINGS, DiagonalMomentMatchingQP, direction_weights
 from .problems_certifiable import MaxCertifiableProgram
 from .problems_psd import PSDMomentMatchingSDP
 from .results import MomentMatchingSolution
+from .solvers import FALLBACK_SOLVERS, check_solver, run_with_fallback
 from .working_set import solve_working_set
 
 __all__ = [
@@ -57,46 +53,6 @@ FORMULATIONS = ("diagonal", "psd")
 STRATEGIES = ("auto", "full", "working-set")
 # strategy="auto" switches to the working-set scheme from this many points on
 WORKING_SET_MIN_SAMPLES = 20_000
-FALLBACK_SOLVERS = ("CLARABEL", "SCS")
-# Clarabel's default gap and feasibility tolerances are 1e-8 in absolute terms, while the
-# scaled optimum is often ~1e-8 itself (near-degenerate instances) and binding optima are
-# small in absolute terms (the objective is divided by lam_1^2): at 1e-8 the Frank-Wolfe gap
-# showed relative errors up to 4e-5 on the Table-1 data. Tighter gaps cost a few iterations.
-# tol_feas 1e-12 made Clarabel stop "almost solved" on spectra spanning 12 decades.
-# ``solver_options`` override these.
-DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
-    "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-10},
-}
-# QP-capable solvers suggested after a failure, in order of preference
-_QP_SOLVERS = ("CLARABEL", "SCS", "OSQP", "HIGHS", "PIQP", "PROXQP", "ECOS", "MOSEK", "GUROBI")
-
-
-def check_solver(solver: str) -> str:
-    """Return the upper-cased solver name if CVXPY has it installed.
-
-    Raises
-    ------
-    SolverNotInstalledError
-        The name is not a string, unknown to CVXPY, or not installed; the message lists the
-        installed solvers.
-    """
-    installed = sorted(cp.installed_solvers())
-    if not isinstance(solver, str):
-        raise SolverNotInstalledError(
-            f"solver must be a str naming an installed CVXPY solver {installed}, got {solver!r}"
-        )
-    name = solver.upper()
-    if name not in installed:
-        known = name in getattr(cp.settings, "SOLVERS", ())
-        hint = (
-            f"install it (e.g. `pip install {solver.lower()}`) or pick one of those"
-            if known
-            else "CVXPY does not know this name; pick one of those"
-        )
-        raise SolverNotInstalledError(
-            f"solver {solver!r} is not installed; installed CVXPY solvers: {installed}. {hint}"
-        )
-    return name
 
 
 def default_solution_mode(formulation: str, solution: str | None) -> str:
@@ -132,7 +88,7 @@ class MomentMatching:
     solver : str
         Any installed CVXPY solver; ``"CLARABEL"`` (interior point) by default.
     solver_options : dict, optional
-        Passed to ``problem.solve``, over :data:`DEFAULT_SOLVER_OPTIONS` (Clarabel's
+        Passed to ``problem.solve``, over :data:`solvers.DEFAULT_SOLVER_OPTIONS` (Clarabel's
         gap tolerances tightened to 1e-12, feasibility to 1e-10).
     fallback : bool
         On a solver failure, retry with the other of CLARABEL/SCS (without
@@ -364,67 +320,12 @@ class MomentMatching:
         )
 
     def _solve_with_fallback(self, problem: cp.Problem) -> tuple[str, str, int | None]:
-        tried = [self.solver] + (self._fallbacks if self.fallback else [])
-        failures: list[str] = []
-        infeasible = False
-        for solver in tried:
-            options = {
-                **DEFAULT_SOLVER_OPTIONS.get(solver, {}),
-                **(self.solver_options if solver == self.solver else {}),
-            }
-            try:
-                with warnings.catch_warnings():  # replaced by our typed warnings below
-                    warnings.filterwarnings("ignore", "Solution may be inaccurate")
-                    problem.solve(solver=solver, **options)
-            except cp.error.SolverError as exc:
-                failures.append(f"{solver}: {exc}")
-                continue
-            except (TypeError, ValueError) as exc:
-                if solver != self.solver or not self.solver_options:
-                    raise
-                raise ValidationError(
-                    f"solver_options {self.solver_options!r} were rejected by {solver}: {exc}"
-                ) from None
-            status = problem.status
-            if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-                if status == cp.OPTIMAL_INACCURATE:
-                    warn_user(
-                        f"{solver} stopped at reduced accuracy (optimal_inaccurate); check "
-                        "solution.suboptimality_bound or tighten the solver tolerances",
-                        InaccurateSolutionWarning,
-                    )
-                if failures:
-                    warn_user(
-                        f"{'; '.join(failures)}; the solution comes from the fallback solver "
-                        f"{solver}",
-                        SolverFallbackWarning,
-                    )
-                stats = problem.solver_stats
-                return solver, status, getattr(stats, "num_iters", None)
-            infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
-            failures.append(f"{solver}: status {status}")
         where = (
             f"moment matching ({self.formulation}, N={self.moments.whitened.shape[0]}, "
             f"k={self.moments.n_directions})"
         )
-        if infeasible:
-            untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
-            raise InfeasibleProblemError(
-                f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
-                "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
-                "try "
-                + (f"another solver (solver={untried[0]!r}), " if untried else "")
-                + "a smaller sketch_dim, or weighting='relative'"
-            )
-        limit = any(cp.USER_LIMIT in failure for failure in failures)
-        untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
-        raise SolverError(
-            f"{where} failed: {'; '.join(failures)}. Try "
-            + ("a larger iteration or time limit in solver_options, " if limit else "")
-            + (f"another solver (solver={untried[0]!r}), " if untried else "")
-            + "a smaller sketch_dim, or weighting='relative'"
-            + ("" if self.fallback else ", or fallback=True")
-        )
+        fallbacks = self._fallbacks if self.fallback else []
+        return run_with_fallback(problem, self.solver, self.solver_options, fallbacks, where)
 
     def _certify(
         self,

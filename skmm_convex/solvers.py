@@ -1,0 +1,146 @@
+"""Running a CVXPY problem with a named solver, a fallback, and typed outcomes.
+
+Solver statuses become the package's exceptions and warnings (STYLE.md, practice 3): a failure
+names the stage, the sizes and what to try; ``optimal_inaccurate`` is a warning; a fallback
+solver's answer comes with a :class:`SolverFallbackWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import cvxpy as cp
+
+from .errors import (
+    InaccurateSolutionWarning,
+    InfeasibleProblemError,
+    SolverError,
+    SolverFallbackWarning,
+    SolverNotInstalledError,
+    ValidationError,
+    warn_user,
+)
+
+__all__ = ["DEFAULT_SOLVER_OPTIONS", "FALLBACK_SOLVERS", "check_solver", "run_with_fallback"]
+
+FALLBACK_SOLVERS = ("CLARABEL", "SCS")
+# Clarabel's default gap and feasibility tolerances are 1e-8 in absolute terms, while the
+# scaled optimum is often ~1e-8 itself (near-degenerate instances) and binding optima are
+# small in absolute terms (the objective is divided by lam_1^2): at 1e-8 the Frank-Wolfe gap
+# showed relative errors up to 4e-5 on the Table-1 data. Tighter gaps cost a few iterations.
+# tol_feas 1e-12 made Clarabel stop "almost solved" on spectra spanning 12 decades.
+# ``solver_options`` override these.
+DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
+    "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-10},
+}
+# QP-capable solvers suggested after a failure, in order of preference
+_QP_SOLVERS = ("CLARABEL", "SCS", "OSQP", "HIGHS", "PIQP", "PROXQP", "ECOS", "MOSEK", "GUROBI")
+
+
+def check_solver(solver: str) -> str:
+    """Return the upper-cased solver name if CVXPY has it installed.
+
+    Raises
+    ------
+    SolverNotInstalledError
+        The name is not a string, unknown to CVXPY, or not installed; the message lists the
+        installed solvers.
+    """
+    installed = sorted(cp.installed_solvers())
+    if not isinstance(solver, str):
+        raise SolverNotInstalledError(
+            f"solver must be a str naming an installed CVXPY solver {installed}, got {solver!r}"
+        )
+    name = solver.upper()
+    if name not in installed:
+        known = name in getattr(cp.settings, "SOLVERS", ())
+        hint = (
+            f"install it (e.g. `pip install {solver.lower()}`) or pick one of those"
+            if known
+            else "CVXPY does not know this name; pick one of those"
+        )
+        raise SolverNotInstalledError(
+            f"solver {solver!r} is not installed; installed CVXPY solvers: {installed}. {hint}"
+        )
+    return name
+
+
+def run_with_fallback(
+    problem: cp.Problem,
+    solver_name: str,
+    solver_options: dict[str, Any],
+    fallbacks: list[str],
+    where: str,
+) -> tuple[str, str, int | None]:
+    """Solve ``problem`` with ``solver_name``, then each of ``fallbacks`` until one succeeds.
+
+    Returns ``(solver used, status, interior-point iterations)``. ``solver_options`` go to
+    ``solver_name`` only, over :data:`DEFAULT_SOLVER_OPTIONS`; ``where`` names the stage and
+    sizes in error messages.
+
+    Raises
+    ------
+    InfeasibleProblemError
+        A solver reported the problem infeasible and none solved it.
+    SolverError
+        Every solver tried failed.
+    ValidationError
+        ``solver_options`` were rejected by the solver.
+    """
+    tried = [solver_name, *fallbacks]
+    failures: list[str] = []
+    infeasible = False
+    for solver in tried:
+        options = {
+            **DEFAULT_SOLVER_OPTIONS.get(solver, {}),
+            **(solver_options if solver == solver_name else {}),
+        }
+        try:
+            with warnings.catch_warnings():  # replaced by our typed warnings below
+                warnings.filterwarnings("ignore", "Solution may be inaccurate")
+                problem.solve(solver=solver, **options)
+        except cp.error.SolverError as exc:
+            failures.append(f"{solver}: {exc}")
+            continue
+        except (TypeError, ValueError) as exc:
+            if solver != solver_name or not solver_options:
+                raise
+            raise ValidationError(
+                f"solver_options {solver_options!r} were rejected by {solver}: {exc}"
+            ) from None
+        status = problem.status
+        if status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            if status == cp.OPTIMAL_INACCURATE:
+                warn_user(
+                    f"{solver} stopped at reduced accuracy (optimal_inaccurate); check "
+                    "solution.suboptimality_bound or tighten the solver tolerances",
+                    InaccurateSolutionWarning,
+                )
+            if failures:
+                warn_user(
+                    f"{'; '.join(failures)}; the solution comes from the fallback solver {solver}",
+                    SolverFallbackWarning,
+                )
+            stats = problem.solver_stats
+            return solver, status, getattr(stats, "num_iters", None)
+        infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
+        failures.append(f"{solver}: status {status}")
+    if infeasible:
+        untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+        raise InfeasibleProblemError(
+            f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
+            "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
+            "try "
+            + (f"another solver (solver={untried[0]!r}), " if untried else "")
+            + "a smaller sketch_dim, or weighting='relative'"
+        )
+    limit = any(cp.USER_LIMIT in failure for failure in failures)
+    untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+    raise SolverError(
+        f"{where} failed: {'; '.join(failures)}. Try "
+        + ("a larger iteration or time limit in solver_options, " if limit else "")
+        + (f"another solver (solver={untried[0]!r}), " if untried else "")
+        + "a smaller sketch_dim, or weighting='relative'"
+        + ("" if fallbacks else ", or fallback=True")
+    )

@@ -97,13 +97,12 @@ def plot_result(result: CheckResult, folder: str | Path, force: bool = False) ->
 
     Written atomically; an existing file is replaced only with ``force``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object API: no pyplot, so a notebook's backend and figure list are left alone.
+    from matplotlib.figure import Figure
 
     ratios = np.asarray(result.details.get("ratios", [result.ratio]), dtype=float)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.subplots()
     positive = ratios[np.isfinite(ratios) & (ratios > 0)]
     ax.plot(np.arange(ratios.size), ratios, "o", ms=3, alpha=0.7)
     if positive.size and positive.max() / positive.min() > 100:
@@ -119,7 +118,4 @@ def plot_result(result: CheckResult, folder: str | Path, force: bool = False) ->
     def write(temporary: str) -> None:
         fig.savefig(temporary, format="png", dpi=110)
 
-    try:
-        return atomic_write(path, write, force)
-    finally:
-        plt.close(fig)
+    return atomic_write(path, write, force)

@@ -162,14 +162,13 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _figure(rows: Sequence[dict[str, Any]], title: str, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object API: no pyplot, so a notebook's backend and figure list are left alone.
+    from matplotlib.figure import Figure
 
     panels = list(dict.fromkeys((r["regime"], r["balanced"]) for r in rows if r["n_seeds"] > 1))
     panels = panels or list(dict.fromkeys((r["regime"], r["balanced"]) for r in rows))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    fig = Figure(figsize=(5 * len(panels), 4))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (regime, balanced) in zip(axes[0], panels, strict=True):
         panel = [r for r in rows if r["regime"] == regime and r["balanced"] == balanced]
         for method in dict.fromkeys(r["method"] for r in panel if r["method"] != "full data"):
@@ -193,7 +192,6 @@ def _figure(rows: Sequence[dict[str, Any]], title: str, path: str) -> None:
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
 
 
 def write_report(

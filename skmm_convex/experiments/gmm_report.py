@@ -209,14 +209,14 @@ def _run_records(result: GMMResult) -> list[dict]:
 
 
 def _write_figure(result: GMMResult, path: Path, force: bool) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object API: no pyplot, so a notebook's backend and figure list are left alone.
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     records = summarise(result)
-    figure, axes = plt.subplots(figsize=(11, 6))
-    colours = plt.get_cmap("tab20").colors
+    figure = Figure(figsize=(11, 6))
+    axes = figure.subplots()
+    colours = colormaps["tab20"].colors
     floor = 0.9 * result.full_data_risk  # a log axis cannot show mean - std below 0
     for i, row in enumerate(result.config.rows):
         mine = [r for r in records if r["label"] == row.label]
@@ -252,10 +252,7 @@ def _write_figure(result: GMMResult, path: Path, force: bool) -> Path:
     def write(temporary: str) -> None:
         figure.savefig(temporary, format="png", dpi=120)
 
-    try:
-        return atomic_write(path, write, force)
-    finally:
-        plt.close(figure)
+    return atomic_write(path, write, force)
 
 
 def check_outputs(out: Path, force: bool) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +89,10 @@ def format_risk(mean: float, std: float | None) -> str:
     return f"({mean / 10.0**exponent:.2f}±{std / 10.0**exponent:.2f})e{exponent:+d}"
 
 
-def _risk_table(result: GMMResult, records: list[dict]) -> list[str]:
+def _method_by_size_table(
+    result: GMMResult, records: list[dict], cell: Callable[[dict, Any], str]
+) -> list[str]:
+    """A Markdown table with a row per method and a column per n; ``cell(record, row)``."""
     sizes = result.config.sizes
     lines = [
         "| method | " + " | ".join(str(n) for n in sizes) + " |",
@@ -97,28 +102,23 @@ def _risk_table(result: GMMResult, records: list[dict]) -> list[str]:
         cells = []
         for n in sizes:
             match = [r for r in records if r["label"] == row.label and r["n"] == n]
-            if not match:
-                cells.append("")
-                continue
-            spread = match[0]["std"] if row.randomised else None
-            cells.append(format_risk(match[0]["mean"], spread))
+            cells.append(cell(match[0], row) if match else "")
         lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _risk_table(result: GMMResult, records: list[dict]) -> list[str]:
+    def risk(record: dict, row: Any) -> str:
+        return format_risk(record["mean"], record["std"] if row.randomised else None)
+
+    return _method_by_size_table(result, records, risk)
 
 
 def _coverage_table(result: GMMResult, records: list[dict]) -> list[str]:
-    sizes = result.config.sizes
-    lines = [
-        "| method | " + " | ".join(str(n) for n in sizes) + " |",
-        "|---" * (len(sizes) + 1) + "|",
-    ]
-    for row in result.config.rows:
-        cells = []
-        for n in sizes:
-            match = [r for r in records if r["label"] == row.label and r["n"] == n]
-            cells.append(f"{match[0]['missed_small']}/{match[0]['seeds']}" if match else "")
-        lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
-    return lines
+    def coverage(record: dict, _row: Any) -> str:
+        return f"{record['missed_small']}/{record['seeds']}"
+
+    return _method_by_size_table(result, records, coverage)
 
 
 def _skmm_table(result: GMMResult, records: list[dict]) -> list[str]:

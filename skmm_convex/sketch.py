@@ -91,7 +91,7 @@ def sketch_features(
     Parameters
     ----------
     features : array_like, sparse matrix or dask array, shape (N, r)
-        Finite real matrix (float or int; float16/float32 are upcast per block).
+        Finite real matrix (float or int; cast per block to the dtype of ``precision``).
     sketch_dim : int or None
         m, in ``[1, r]``; None means no sketch (``G`` itself, densified, in float64).
     kind : {"gaussian", "sparse-sign"}
@@ -122,14 +122,17 @@ def sketch_features(
     with about one block resident; a ``dask.array`` is sketched chunk by chunk
     (``G_ij @ Gamma_j`` summed over column chunks) on the active Dask scheduler and the
     (N, m) result gathered. The same rng gives the same ``Gamma`` whatever the input type
-    and precision.
+    and precision. Dense G is not scanned for NaN/inf before the product: such an entry
+    makes its row of ``G Gamma`` non-finite (no row of ``Gamma`` is zero), and only then is
+    G read again to name the entry in the error.
 
     Rounding error of ``precision="float32"`` (Higham, *Accuracy and Stability of Numerical
     Algorithms*, 2nd ed., eq. (3.5) and section 3.5). With ``u = 2^-24``, ``gamma_r = r u /
     (1 - r u)``, ``G32 = fl32(G)`` and ``Gamma32 = fl32(Gamma)`` (so ``|G32 - G| <= u |G|`` and
-    ``|Gamma32 - Gamma| <= u |Gamma|`` elementwise, barring float32 underflow below about
-    1e-38), the output ``G~32`` satisfies, elementwise and for any summation order or blocking
-    the BLAS uses (fused multiply-adds only remove roundings)::
+    ``|Gamma32 - Gamma| <= u |Gamma|`` elementwise, barring float32 underflow, i.e.
+    magnitudes below about 1e-38), the output ``G~32`` satisfies, elementwise and for any
+    summation order or blocking the BLAS uses (fused multiply-adds only remove roundings; a
+    dask array's column-chunk partial products are added in float64)::
 
         |G~32 - G32 Gamma32| <= gamma_r |G32| |Gamma32|
         |G~32 - G Gamma|     <= (gamma_r (1 + u)^2 + 2u + u^2) |G| |Gamma|
@@ -141,8 +144,8 @@ def sketch_features(
     ``r 6e-8``, e.g. 2.4e-4 for r = 4096, small against the sketch's own JL distortion of
     order ``1/sqrt(m)``), and unsafe when G's columns span many decades (a column scaled by
     ``1e-10`` against columns of order 1 contributes ``1e-10`` to each entry, below the
-    float32 rounding of the large columns' sum, so its contribution is lost while float64
-    keeps about six digits of it); hence float64 is the default. For sparse input the CSR
+    float32 rounding of the large columns' sum, so its contribution is lost, while float64
+    keeps it to about 1e-6 relative; tested); hence float64 is the default. For sparse input the CSR
     data (and a sparse-sign ``Gamma``) are cast to float32 and scipy's float32 sparse
     product is used, with the same bound (``r`` can then be read as the largest number of
     nonzeros of a row of G).

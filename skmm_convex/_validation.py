@@ -123,13 +123,18 @@ def _check_finite(block: np.ndarray, name: str, row_offset: int = 0) -> None:
         )
 
 
-def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmatrix:
+def check_matrix(
+    features: Any, name: str = "features", *, finite: bool = True
+) -> np.ndarray | sp.spmatrix:
     """Check a 2-d, non-empty, finite, real feature matrix.
 
     Dense arrays (including ``np.memmap``) are returned as they are when already float32 or
     float64, so that a memory-mapped file is not read into memory here; other real dtypes are
     upcast to float64. Sparse matrices are returned in CSR format. Finiteness of a memmap is
-    checked block by block.
+    checked block by block. ``finite=False`` skips the finiteness pass over a dense array
+    (one read of G) for a caller that reads it off a product instead (a NaN or inf entry of
+    G makes its row of ``G @ Gamma`` non-finite when no row of Gamma is zero) and calls
+    ``check_matrix`` again to name the entry.
     """
     if sp.issparse(features):
         matrix = sp.csr_matrix(features)
@@ -155,6 +160,8 @@ def check_matrix(features: Any, name: str = "features") -> np.ndarray | sp.spmat
     _check_shape(features.shape, name)
     if features.dtype not in (np.float32, np.float64):
         features = features.astype(np.float64)
+    if not finite:
+        return features
     step = _rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
         _check_finite(np.asarray(features[start : start + step]), name, start)

@@ -23,7 +23,7 @@ from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
 from .results import Selection
 from .selection import FORMULATIONS, METHODS, SKMM_SAMPLERS, select
-from .sketch import SKETCH_KINDS
+from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS
 from .solve import SOLUTION_MODES
 
 __all__ = ["main"]
@@ -67,6 +67,13 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
         "--sketch-dim", type=_sketch_dim, default="auto", help="m, 'auto' or 'none'"
     )
     parser.add_argument("--sketch", default="gaussian", choices=SKETCH_KINDS)
+    parser.add_argument(
+        "--sketch-precision",
+        default="float64",
+        choices=SKETCH_PRECISIONS,
+        help="arithmetic of the sketch products (float32: faster, unsafe for columns of "
+        "very different scales; default float64)",
+    )
     parser.add_argument("--c-s", type=float, default=0.999, help="moment constant c_S")
     parser.add_argument("--solver", default="CLARABEL", help="CVXPY solver name")
     parser.add_argument(
@@ -96,6 +103,7 @@ def _skmm_options(args: argparse.Namespace) -> dict:
     return {
         "sketch_dim": args.sketch_dim,
         "sketch": args.sketch,
+        "sketch_precision": args.sketch_precision,
         "c_s": args.c_s,
         "solver": args.solver,
         "formulation": args.formulation,

@@ -24,7 +24,7 @@ from .moments import compute_moments
 from .problems import WEIGHTINGS
 from .results import Selection
 from .sampling import SAMPLERS, dominant_direction, sample_indices
-from .sketch import SKETCH_KINDS, _sketch_features
+from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, _sketch_features, non_finite_sketch_error
 from .solve import SOLUTION_MODES, MomentMatching, check_solver, default_solution_mode
 
 __all__ = [
@@ -75,6 +75,7 @@ def select_skmm(
     rng: RngLike = None,
     sketch_dim: int | None | str = "auto",
     sketch: str = "gaussian",
+    sketch_precision: str = "float64",
     c_s: float = 0.999,
     formulation: str = "diagonal",
     solver: str = "CLARABEL",
@@ -102,6 +103,11 @@ def select_skmm(
         ``r <= 32``.
     sketch : {"gaussian", "sparse-sign"}
         The Johnson-Lindenstrauss transform.
+    sketch_precision : {"float64", "float32"}
+        Arithmetic of the sketch products (``precision`` of
+        :func:`~skmm_convex.sketch.sketch_features`, whose Notes give the rounding bound):
+        float64 by default; float32 is faster but loses the contribution of columns many
+        decades smaller than the largest. Ignored without a sketch.
     c_s : float
         Moment constant, ``gamma_j >= 1/c_s``; 0.999 as in the authors' notebooks. For
         ``c_s >= 1`` uniform weights are optimal (see the README, "Degeneracy").
@@ -164,6 +170,7 @@ def select_skmm(
     elif sketch_dim is not None:
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, n_features)
     check_choice(sketch, "sketch", SKETCH_KINDS)
+    check_choice(sketch_precision, "sketch_precision", SKETCH_PRECISIONS)
     c_s = check_positive_float(c_s, "c_s")
     check_choice(formulation, "formulation", FORMULATIONS)
     if solution is not None:
@@ -177,9 +184,9 @@ def select_skmm(
         raise ValidationError(f"fallback must be True or False, got {fallback!r}")
 
     sketch_rng, face_rng, sample_rng = skmm_streams(rng)
-    sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng)
+    sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng, sketch_precision)
     if not np.all(np.isfinite(sketched)):  # dask input is checked here, in the same pass
-        raise ValidationError("features contains NaN or infinite values (found in its sketch)")
+        raise non_finite_sketch_error(sketch_precision if sketch_dim is not None else "float64")
     check_magnitude(sketched, "features", "the sketch G @ Gamma")
     moments = compute_moments(sketched)
     if moments.n_directions == 0:

@@ -25,10 +25,18 @@ from ._validation import (
     is_dask_array,
     release_pages,
 )
+from .errors import ValidationError
 
-__all__ = ["SKETCH_KINDS", "draw_embedding", "sketch_features", "jl_min_dim"]
+__all__ = [
+    "SKETCH_KINDS",
+    "SKETCH_PRECISIONS",
+    "draw_embedding",
+    "sketch_features",
+    "jl_min_dim",
+]
 
 SKETCH_KINDS = ("gaussian", "sparse-sign")
+SKETCH_PRECISIONS = ("float64", "float32")
 
 
 def draw_embedding(
@@ -75,41 +83,96 @@ def sketch_features(
     sketch_dim: int | None,
     kind: str = "gaussian",
     rng: RngLike = None,
+    *,
+    precision: str = "float64",
 ) -> np.ndarray:
     """Return the sketched matrix ``G~ = G Gamma`` in float64, shape (N, m).
 
     Parameters
     ----------
     features : array_like, sparse matrix or dask array, shape (N, r)
-        Finite real matrix (float or int; float16/float32 are upcast per block).
+        Finite real matrix (float or int; cast per block to the dtype of ``precision``).
     sketch_dim : int or None
         m, in ``[1, r]``; None means no sketch (``G`` itself, densified, in float64).
     kind : {"gaussian", "sparse-sign"}
         The embedding (see :func:`draw_embedding`).
     rng : int, Generator or None
         Draws ``Gamma``.
+    precision : {"float64", "float32"}
+        Arithmetic of the products. ``"float64"`` (default): every block is up-cast to
+        float64 and multiplied by the float64 ``Gamma``. ``"float32"`` (opt-in): ``Gamma`` is
+        rounded to float32 once, each block is used in float32 (cast if it is not float32
+        already), the products accumulate in float32 and each block's (rows, m) result is
+        up-cast into the float64 output. Ignored when ``sketch_dim`` is None.
 
     Returns
     -------
     ndarray, shape (N, m)
+        float64 whatever ``precision``.
 
     Raises
     ------
     ValidationError
-        A bad features, sketch_dim, kind or rng.
+        A bad features, sketch_dim, kind, rng or precision; with ``precision="float32"``, a
+        sketch that is not finite in float32 (entries beyond float32's range, about 3.4e38).
 
     Notes
     -----
     Dense input is processed in row blocks of about 64 MB, so an ``np.memmap`` is streamed
     with about one block resident; a ``dask.array`` is sketched chunk by chunk
     (``G_ij @ Gamma_j`` summed over column chunks) on the active Dask scheduler and the
-    (N, m) result gathered. The same rng gives the same ``Gamma`` whatever the input type.
+    (N, m) result gathered. The same rng gives the same ``Gamma`` whatever the input type
+    and precision. Dense G is not scanned for NaN/inf before the product: such an entry
+    makes its row of ``G Gamma`` non-finite (no row of ``Gamma`` is zero), and only then is
+    G read again to name the entry in the error.
+
+    Rounding error of ``precision="float32"`` (Higham, *Accuracy and Stability of Numerical
+    Algorithms*, 2nd ed., eq. (3.5) and section 3.5). With ``u = 2^-24``, ``gamma_r = r u /
+    (1 - r u)``, ``G32 = fl32(G)`` and ``Gamma32 = fl32(Gamma)`` (so ``|G32 - G| <= u |G|`` and
+    ``|Gamma32 - Gamma| <= u |Gamma|`` elementwise, barring float32 underflow, i.e.
+    magnitudes below about 1e-38), the output ``G~32`` satisfies, elementwise and for any
+    summation order or blocking the BLAS uses (fused multiply-adds only remove roundings; a
+    dask array's column-chunk partial products are added in float64)::
+
+        |G~32 - G32 Gamma32| <= gamma_r |G32| |Gamma32|
+        |G~32 - G Gamma|     <= (gamma_r (1 + u)^2 + 2u + u^2) |G| |Gamma|
+
+    (for float32 input ``G32 = G`` and the ``2u + u^2`` shrinks to ``u``); the float64 path
+    obeys the same bounds with ``u = 2^-53`` and no rounding of the inputs. The bound is
+    relative to ``|G| |Gamma|``, not to ``|G Gamma|``: float32 is safe when every column of
+    G that matters has a scale within a few decades of the largest (``gamma_r`` is about
+    ``r 6e-8``, e.g. 2.4e-4 for r = 4096, small against the sketch's own JL distortion of
+    order ``1/sqrt(m)``), and unsafe when G's columns span many decades (a column scaled by
+    ``1e-10`` against columns of order 1 contributes ``1e-10`` to each entry, below the
+    float32 rounding of the large columns' sum, so its contribution is lost, while float64
+    keeps it to about 1e-6 relative; tested); hence float64 is the default. For sparse input the CSR
+    data (and a sparse-sign ``Gamma``) are cast to float32 and scipy's float32 sparse
+    product is used, with the same bound (``r`` can then be read as the largest number of
+    nonzeros of a row of G).
     """
-    matrix = check_matrix(features)
+    # with a sketch, finiteness of dense G is read off G @ Gamma (no separate pass over G)
+    matrix = check_matrix(features, finite=sketch_dim is None)
     if sketch_dim is not None:
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, matrix.shape[1])
     check_choice(kind, "kind", SKETCH_KINDS)
-    return _sketch_features(matrix, sketch_dim, kind, as_generator(rng))
+    check_choice(precision, "precision", SKETCH_PRECISIONS)
+    sketched = _sketch_features(matrix, sketch_dim, kind, as_generator(rng), precision)
+    if sketch_dim is not None and not np.all(np.isfinite(sketched)):
+        check_matrix(features)  # a NaN or inf in G: the error names its first position
+        if precision == "float32":
+            raise non_finite_sketch_error(precision)
+    return sketched
+
+
+def non_finite_sketch_error(precision: str) -> ValidationError:
+    """The error for a sketch ``G @ Gamma`` with a NaN or inf entry (G checked or dask)."""
+    if precision == "float32":
+        return ValidationError(
+            "features gives a non-finite sketch with precision='float32': entries or sums "
+            "beyond float32's range (about 3.4e38), or NaN/inf in a dask array; use "
+            "precision='float64' for finite features of that scale"
+        )
+    return ValidationError("features contains NaN or infinite values (found in its sketch)")
 
 
 def _sketch_features(
@@ -117,8 +180,11 @@ def _sketch_features(
     sketch_dim: int | None,
     kind: str,
     rng: np.random.Generator,
+    precision: str = "float64",
 ) -> np.ndarray:
     """:func:`sketch_features` on trusted (validated) inputs."""
+    if precision == "float32" and sketch_dim is not None:
+        return _sketch_float32(features, sketch_dim, kind, rng)
     if is_dask_array(features):
         if sketch_dim is None:
             return np.asarray(features.compute(), dtype=np.float64)
@@ -145,6 +211,47 @@ def _sketch_features(
     return out
 
 
+def _sketch_float32(
+    features: Any, sketch_dim: int, kind: str, rng: np.random.Generator
+) -> np.ndarray:
+    """``G @ Gamma`` with float32 products, as float64 (``precision="float32"``).
+
+    Same ``Gamma`` draw as the float64 path (dask: from ``default_rng(rng)`` too).
+    """
+    if is_dask_array(features):
+        gen = np.random.default_rng(rng)
+        gamma = draw_embedding(features.shape[1], sketch_dim, kind, gen)
+        return _sketch_dask(features, gamma, _times32, _as_float32)
+    gamma = draw_embedding(features.shape[1], sketch_dim, kind, rng)
+    if sp.issparse(features):
+        product = features.astype(np.float32) @ _as_float32(gamma)
+        product = product.toarray() if sp.issparse(product) else product
+        return np.asarray(product, dtype=np.float64)
+    gamma = _as_float32(_dense_if_small(gamma))
+    out = np.empty((features.shape[0], sketch_dim))
+    step = _rows_per_block(features.shape[1])
+    for start in range(0, features.shape[0], step):
+        block = np.asarray(features[start : start + step], dtype=np.float32)
+        out[start : start + step] = _times32(block, gamma)
+        del block
+        release_pages(features)
+    return out
+
+
+def _as_float32(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:
+    """``Gamma`` rounded to float32 once (dense: C-contiguous, as BLAS sgemm wants it)."""
+    if sp.issparse(gamma):
+        return gamma.astype(np.float32)
+    return np.ascontiguousarray(gamma, dtype=np.float32)
+
+
+def _times32(block: np.ndarray, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """``block @ gamma`` computed in float32 (``gamma`` already float32), the result float64."""
+    block = np.asarray(block, dtype=np.float32)
+    product = (gamma.T @ block.T).T if sp.issparse(gamma) else block @ gamma
+    return np.asarray(product, dtype=np.float64)
+
+
 def _dense_if_small(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:
     """A sparse ``Gamma`` as a dense array when that takes at most 256 MB.
 
@@ -162,14 +269,21 @@ def _times(block: np.ndarray, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
     return (gamma.T @ block.T).T if sp.issparse(gamma) else block @ gamma
 
 
-def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
-    """``G @ Gamma`` for a dask array G: one task per chunk, summed over column chunks."""
+def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix, times=None, cast=None) -> np.ndarray:
+    """``G @ Gamma`` for a dask array G: one task per chunk, summed over column chunks.
+
+    ``times(block, gamma_j)`` computes one chunk's float64 product (default :func:`_times`)
+    and ``cast`` prepares each ``Gamma_j`` once (the float32 path passes :func:`_times32` and
+    :func:`_as_float32`); the partial products are summed in float64.
+    """
+    times = _times if times is None else times
+    cast = (lambda gamma_j: gamma_j) if cast is None else cast
     edges = np.cumsum((0,) + tuple(features.chunks[1]))
     sketch_dim = gamma.shape[1]
     parts = [
         features.blocks[:, j].map_blocks(
-            _times,
-            gamma=_dense_if_small(gamma[edges[j] : edges[j + 1]]),
+            times,
+            gamma=cast(_dense_if_small(gamma[edges[j] : edges[j + 1]])),
             chunks=(features.chunks[0], (sketch_dim,)),
             dtype=np.float64,
         )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 import skmm_convex as skmm
-from skmm_convex import solve as solve_module
+from skmm_convex import optimal_face
 from skmm_convex.moments import compute_moments
 from skmm_convex.sketch import sketch_features
 from skmm_convex.solve import MomentMatching
@@ -24,7 +24,7 @@ from skmm_convex.solve import MomentMatching
 LP_SECONDS = [0.0]
 
 
-def _timed_face_vertex(original):
+def _timed_lp(original):
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
@@ -35,7 +35,9 @@ def _timed_face_vertex(original):
     return wrapper
 
 
-solve_module.face_vertex = _timed_face_vertex(solve_module.face_vertex)
+# every face LP (the degeneracy test and the vertex) goes through FaceLP: build and solve
+optimal_face.FaceLP.__init__ = _timed_lp(optimal_face.FaceLP.__init__)
+optimal_face.FaceLP.vertex = _timed_lp(optimal_face.FaceLP.vertex)
 
 
 def _peak_gb() -> float:

@@ -5,17 +5,117 @@ When the optimum is 0 (always for ``c_s >= 1``, and on the Table-1 data even for
 method returns a point in its relative interior, spread over all N points, and sampling from it
 behaves like uniform sampling. A vertex of the same face is exactly as optimal but sparse: at
 most ``n + k`` nonzero weights, nearly all at the cap ``1/n``.
+
+:class:`FaceLP` keeps one HiGHS model per moment matrix, so that the LPs of a solve (the
+degeneracy test, then the vertex LP) and of later re-solves (another budget, another c_s) start
+from the previous basis instead of from scratch.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.optimize import linprog
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 
-__all__ = ["FACE_SLACK", "face_vertex"]
+import highspy
+import numpy as np
+
+__all__ = ["FACE_SLACK", "FaceLP", "face_vertex"]
 
 # relative room given to the moment bounds, absorbing the QP solver's own tolerance
 FACE_SLACK = 1e-9
+
+_HIGHS_OPTIONS = {
+    "output_flag": False,
+    "solver": "simplex",
+    "simplex_strategy": 1,  # dual simplex: a basic solution, and warm starts after bound changes
+    "primal_feasibility_tolerance": 1e-10,
+    "dual_feasibility_tolerance": 1e-10,
+}
+_banner_printed = False
+
+
+class FaceLP:
+    """The LP ``min r's`` over ``{s : B s >= target, 0 <= s <= 1/n, sum(s) = 1}``, kept warm.
+
+    Parameters
+    ----------
+    normalized_moments : ndarray, shape (k, N)
+        ``B`` with ``(B s)_j = (A s)_j / lam_j``.
+
+    Notes
+    -----
+    The constraint matrix is fixed; each :meth:`vertex` call changes only the cost, the column
+    bounds (``1/n``) and the row bounds (``target``), so HiGHS's dual simplex restarts from the
+    last basis (still dual feasible when the cost is unchanged, as in a sweep with one rng
+    seed). The answer does not depend on the warm start: the random cost makes the optimal
+    vertex unique with probability 1.
+    """
+
+    def __init__(self, normalized_moments: np.ndarray) -> None:
+        b = np.asarray(normalized_moments, dtype=float)
+        self.n_rows, self.n_samples = b.shape
+        self.normalized_moments = b
+        self._highs = _new_highs()
+        self._cost: np.ndarray | None = None
+        self._columns = np.arange(self.n_samples, dtype=np.int32)
+        self._rows = np.arange(self.n_rows, dtype=np.int32)
+        k, size = self.n_rows, self.n_samples
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = size, k + 1
+        lp.col_cost_ = np.zeros(size)
+        lp.col_lower_, lp.col_upper_ = np.zeros(size), np.ones(size)
+        # rows 0..k-1: B s >= target (set per call); row k: sum(s) = 1
+        lp.row_lower_ = np.append(np.zeros(k), 1.0)
+        lp.row_upper_ = np.append(np.full(k, highspy.kHighsInf), 1.0)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.arange(0, (k + 1) * size + 1, k + 1, dtype=np.int32)
+        lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), size)
+        lp.a_matrix_.value_ = np.vstack([b, np.ones((1, size))]).ravel(order="F")
+        self._highs.passModel(lp)
+        self.iterations = 0
+
+    def vertex(self, target: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray | None:
+        """A random vertex of ``{s : B s >= target, 0 <= s <= 1/n, sum(s) = 1}``, or None.
+
+        Parameters
+        ----------
+        target : ndarray, shape (k,)
+            Lower bounds on the relative moments ``B s``.
+        n : int
+            Budget (cap ``1/n``).
+        rng : Generator
+            Draws the random cost ``r ~ U(0, 1)^N`` that picks the vertex.
+
+        Returns
+        -------
+        ndarray, shape (N,), or None when the polytope is empty (or HiGHS fails). The
+        simplex iterations of the call are left in :attr:`iterations`.
+        """
+        highs, size = self._highs, self.n_samples
+        cost = rng.random(size)
+        if self._cost is None or not np.array_equal(cost, self._cost):
+            highs.changeColsCost(size, self._columns, cost)
+            self._cost = cost
+        highs.changeColsBounds(size, self._columns, np.zeros(size), np.full(size, 1.0 / n))
+        target = np.asarray(target, dtype=float)
+        upper = np.full(self.n_rows, highspy.kHighsInf)
+        highs.changeRowsBounds(self.n_rows, self._rows, target, upper)
+        highs.run()
+        self.iterations = max(int(highs.getInfo().simplex_iteration_count), 0)
+        status = highs.getModelStatus()
+        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
+            # a warm start can fail numerically (seen after an infeasible LP: "excessive dual
+            # values"); the same LP from scratch, with presolve, does not
+            highs.clearSolver()
+            highs.run()
+            self.iterations += max(int(highs.getInfo().simplex_iteration_count), 0)
+            status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(highs.getSolution().col_value, dtype=float)
+        return _polish_basic_solution(x, self.normalized_moments, target, n)
 
 
 def face_vertex(
@@ -43,9 +143,9 @@ def face_vertex(
 
     Notes
     -----
-    Solves the LP ``min r' s`` over the polytope with HiGHS's dual simplex, which returns a
-    basic solution: at most ``k + 1`` weights strictly between 0 and ``1/n``, the rest at a
-    bound, so the support is at most ``n + k``. Uses of it:
+    Solves the LP ``min r' s`` over the polytope with HiGHS's dual simplex (a one-off
+    :class:`FaceLP`), which returns a basic solution: at most ``k + 1`` weights strictly
+    between 0 and ``1/n``, the rest at a bound, so the support is at most ``n + k``. Uses of it:
 
     * ``target = 1/c_s``: the polytope is non-empty exactly when the QP's optimum is 0
       (the degenerate case), and it is then the QP's optimal face.
@@ -53,20 +153,37 @@ def face_vertex(
       ``(1/c_s - B s)_+ <= (1/c_s - B s*)_+`` componentwise, hence ``F(s) <= F(s*)``, so the
       polytope is the optimal face in the non-degenerate case too.
     """
-    n_samples = normalized_moments.shape[1]
-    result = linprog(
-        rng.random(n_samples),
-        A_ub=-normalized_moments,
-        b_ub=-target,
-        A_eq=np.ones((1, n_samples)),
-        b_eq=[1.0],
-        bounds=(0.0, 1.0 / n),
-        method="highs-ds",
-        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
-    )
-    if result.status != 0:
-        return None
-    return _polish_basic_solution(result.x, normalized_moments, target, n)
+    return FaceLP(normalized_moments).vertex(target, n, rng)
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance with :data:`_HIGHS_OPTIONS`."""
+    global _banner_printed
+    if _banner_printed:
+        highs = highspy.Highs()
+    else:
+        # highspy prints a licence banner to the C-level stdout on the first construction in
+        # a process, before any option can be set; it would corrupt a CLI's stdout
+        with _c_stdout_silenced():
+            highs = highspy.Highs()
+        _banner_printed = True
+    for name, value in _HIGHS_OPTIONS.items():
+        highs.setOptionValue(name, value)
+    return highs
+
+
+@contextlib.contextmanager
+def _c_stdout_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null for the duration (C code writes there directly)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _polish_basic_solution(

@@ -30,13 +30,18 @@ from .errors import (
     warn_user,
 )
 from .moments import SketchedMoments
-from .optimal_face import FACE_SLACK, face_vertex
+from .optimal_face import FACE_SLACK, FaceLP, face_vertex
 from .problems import WEIGHTINGS, DiagonalMomentMatchingQP, direction_weights
 from .problems_certifiable import MaxCertifiableProgram
 from .problems_psd import PSDMomentMatchingSDP
 from .results import MomentMatchingSolution
-from .solvers import FALLBACK_SOLVERS, check_solver, run_with_fallback
-from .working_set import solve_working_set
+from .solvers import (
+    FALLBACK_SOLVERS,
+    check_options_accepted,
+    check_solver,
+    run_with_fallback,
+)
+from .working_set import initial_working_set, solve_working_set
 
 __all__ = [
     "SOLUTION_MODES",
@@ -132,6 +137,7 @@ class MomentMatching:
         self.weighting = check_choice(weighting, "weighting", WEIGHTINGS)
         self.solver = check_solver(solver)
         self.solver_options = check_solver_options(solver_options)
+        check_options_accepted(self.solver, self.solver_options)
         if not isinstance(fallback, bool | np.bool_):
             raise ValidationError(f"fallback must be True or False, got {fallback!r}")
         self.fallback = bool(fallback)
@@ -152,6 +158,7 @@ class MomentMatching:
         program = PSDMomentMatchingSDP if self.formulation == "psd" else DiagonalMomentMatchingQP
         self.program = program(moments, weighting) if strategy == "full" else None
         self._certifiability: MaxCertifiableProgram | None = None
+        self._face_lp_model: FaceLP | None = None
 
     def solve(
         self,
@@ -187,30 +194,64 @@ class MomentMatching:
             return self._solve_psd(n, c_s, start)
         if self.strategy == "working-set":
             return self._solve_working_set(n, c_s, solution, rng, start)
+        return self._solve_full(n, c_s, solution, gen, start)
+
+    def _solve_full(
+        self, n: int, c_s: float, solution: str, gen: np.random.Generator, start: float
+    ) -> MomentMatchingSolution:
+        """The QP over all N points, with the exact degeneracy decision by LP.
+
+        In vertex mode the degeneracy LP runs first: when ``{B s >= 1/c_s}`` meets the capped
+        simplex, the optimum is 0 and the LP's vertex is an optimal solution, so the QP is not
+        needed (``solution.solver`` is then ``"HIGHS"``). Otherwise the QP gives the optimal
+        moments ``B s*`` and a second LP the vertex of the optimal face. Both LPs share one
+        warm HiGHS model (:class:`optimal_face.FaceLP`), kept across re-solves. In interior mode
+        the QP runs first and the LP only when the QP's objective does not already prove the
+        optimum positive.
+        """
+        b = self.moments.normalized_moments
+        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        if solution == "vertex":
+            zero_face_vertex = self._face_lp.vertex(floor, n, gen)
+            if zero_face_vertex is not None:
+                s = repair_capped_simplex(zero_face_vertex, 1.0 / n)
+                iterations = self._face_lp.iterations
+                seconds = time.perf_counter() - start
+                return self._certify(
+                    s, n, c_s, "HIGHS", "optimal", iterations, seconds, True, "vertex"
+                )
         self.program.set_parameters(n, c_s)
         used_solver, status, iterations = self._solve_with_fallback(self.program.problem)
         s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
-        b = self.moments.normalized_moments
-        # exact degeneracy test: the optimum is 0 iff {B s >= 1/c_s} meets the capped simplex
-        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
-        zero_face_vertex = face_vertex(b, floor, n, gen)
-        degenerate = zero_face_vertex is not None
-        mode = "interior"
-        if solution == "vertex":
-            vertex = (
-                zero_face_vertex
-                if degenerate
-                else face_vertex(b, np.minimum(b @ s, 1.0 / c_s) * (1.0 - FACE_SLACK), n, gen)
+        if solution == "interior":
+            weights = self.weights
+            value = reduced_objective(self.moments, s, c_s, weights)
+            gap = frank_wolfe_gap(self.moments, s, n, c_s, weights)
+            degenerate = not _proven_positive(value, gap, weights, c_s) and (
+                self._face_lp.vertex(floor, n, gen) is not None
             )
-            if vertex is None:
-                warn_user(
-                    "the LP over the optimal face failed; returning the interior-point solution",
-                    InaccurateSolutionWarning,
-                )
-            else:
-                s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
+            seconds = time.perf_counter() - start
+            return self._certify(
+                s, n, c_s, used_solver, status, iterations, seconds, degenerate, "interior"
+            )
+        mode = "interior"
+        vertex = self._face_lp.vertex(np.minimum(b @ s, 1.0 / c_s) * (1.0 - FACE_SLACK), n, gen)
+        if vertex is None:
+            warn_user(
+                "the LP over the optimal face failed; returning the interior-point solution",
+                InaccurateSolutionWarning,
+            )
+        else:
+            s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
-        return self._certify(s, n, c_s, used_solver, status, iterations, seconds, degenerate, mode)
+        return self._certify(s, n, c_s, used_solver, status, iterations, seconds, False, mode)
+
+    @property
+    def _face_lp(self) -> FaceLP:
+        """The warm LP over all N points (built on first use)."""
+        if self._face_lp_model is None:
+            self._face_lp_model = FaceLP(self.moments.normalized_moments)
+        return self._face_lp_model
 
     def _solve_psd(self, n: int, c_s: float, start: float) -> MomentMatchingSolution:
         """The PSD program, then an exact degeneracy decision and, if needed, a pull into the LMI.
@@ -255,12 +296,28 @@ class MomentMatching:
         """Column generation, then the exact degeneracy test and the vertex on the working set.
 
         A vertex of the optimal face restricted to ``{s_i = 0, i not in W}`` is a vertex of the
-        optimal face itself (a face of a face), so the vertex mode keeps its meaning.
+        optimal face itself (a face of a face), so the vertex mode keeps its meaning. In vertex
+        mode the degeneracy LP is first tried on the initial working set: when it is feasible
+        there, the optimum is 0, its vertex is optimal and no QP is solved.
         """
         gen = np.random.default_rng(rng)
         ws_rng, face_rng = gen.spawn(2)
         b = self.moments.normalized_moments
-        result = solve_working_set(b, self.weights, n, c_s, self._solve_with_fallback, rng=ws_rng)
+        size = b.shape[1]
+        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        initial = initial_working_set(b, self.weights, n, c_s, ws_rng)
+        if solution == "vertex":
+            lp = FaceLP(b[:, initial])
+            zero_face_vertex = lp.vertex(floor, n, face_rng)
+            if zero_face_vertex is not None:
+                s = repair_capped_simplex(_extend(zero_face_vertex, initial, size), 1.0 / n)
+                seconds = time.perf_counter() - start
+                return self._certify(
+                    s, n, c_s, "HIGHS", "optimal", lp.iterations, seconds, True, "vertex"
+                )
+        result = solve_working_set(
+            b, self.weights, n, c_s, self._solve_with_fallback, rng=ws_rng, initial=initial
+        )
         if not result.converged:
             warn_user(
                 f"the working-set scheme stopped after {result.rounds} rounds with Frank-Wolfe "
@@ -270,18 +327,13 @@ class MomentMatching:
         working = result.working_set
         b_w = b[:, working]
         s = repair_capped_simplex(result.s, 1.0 / n)
-        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
-        # F* >= F(s) - gap, and sqrt(F*) > ||w|| FACE_SLACK / c_s proves that no s meets the
-        # slackened floor (triangle inequality on the hinge): certified non-degenerate, no LP.
-        # Otherwise the LP decides, on the working set first, then over all N points
-        certified = np.sqrt(max(result.objective - result.gap, 0.0)) > (
-            np.linalg.norm(self.weights) * FACE_SLACK / c_s
-        )
+        # certified non-degenerate by the objective and its gap: no LP. Otherwise the LP
+        # decides, on the working set first, then over all N points
         zero_face_vertex = None
-        if not certified:
+        if not _proven_positive(result.objective, result.gap, self.weights, c_s):
             zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
             if zero_face_vertex is not None:
-                zero_face_vertex = _extend(zero_face_vertex, working, b.shape[1])
+                zero_face_vertex = _extend(zero_face_vertex, working, size)
             else:
                 zero_face_vertex = face_vertex(b, floor, n, face_rng)
         degenerate = zero_face_vertex is not None
@@ -303,7 +355,7 @@ class MomentMatching:
                     InaccurateSolutionWarning,
                 )
             else:
-                s = vertex if degenerate else _extend(vertex, working, b.shape[1])
+                s = vertex if degenerate else _extend(vertex, working, size)
                 s = repair_capped_simplex(s, 1.0 / n)
                 mode = "vertex"
         seconds = time.perf_counter() - start
@@ -377,6 +429,16 @@ class MomentMatching:
             message=message,
             formulation=self.formulation,
         )
+
+
+def _proven_positive(value: float, gap: float, weights: np.ndarray, c_s: float) -> bool:
+    """Whether ``F(s) = value`` and its Frank-Wolfe gap prove that no s meets the LP's floor.
+
+    ``F* >= F(s) - gap``, and ``sqrt(F*) > ||w|| FACE_SLACK / c_s`` rules out every s with
+    ``B s >= (1 - FACE_SLACK) / c_s`` (triangle inequality on the hinge), so the degeneracy
+    LP would be infeasible and is skipped (scaled units, see :func:`reduced_objective`).
+    """
+    return bool(np.sqrt(max(value - gap, 0.0)) > np.linalg.norm(weights) * FACE_SLACK / c_s)
 
 
 def _extend(values: np.ndarray, support: np.ndarray, size: int) -> np.ndarray:

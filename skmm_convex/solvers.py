@@ -22,7 +22,13 @@ from .errors import (
     warn_user,
 )
 
-__all__ = ["DEFAULT_SOLVER_OPTIONS", "FALLBACK_SOLVERS", "check_solver", "run_with_fallback"]
+__all__ = [
+    "DEFAULT_SOLVER_OPTIONS",
+    "FALLBACK_SOLVERS",
+    "check_solver",
+    "check_options_accepted",
+    "run_with_fallback",
+]
 
 FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 # Clarabel's default gap and feasibility tolerances are 1e-8 in absolute terms, while the
@@ -64,6 +70,31 @@ def check_solver(solver: str) -> str:
             f"solver {solver!r} is not installed; installed CVXPY solvers: {installed}. {hint}"
         )
     return name
+
+
+def check_options_accepted(solver: str, solver_options: dict[str, Any]) -> None:
+    """Raise a ValidationError now if ``solver`` rejects ``solver_options``.
+
+    The options are tried on a two-variable QP, because a solve may not reach the QP solver
+    at all (the degenerate case is decided and solved by an LP), and a misspelt option must
+    not pass unnoticed. Only a rejection (the solver's TypeError or ValueError) is an error
+    here; an option that merely makes the tiny solve fail (``max_iter=1``) is accepted.
+    """
+    if not solver_options:
+        return
+    x = cp.Variable(2)
+    probe = cp.Problem(cp.Minimize(cp.sum_squares(x)), [cp.sum(x) == 1, x >= 0])
+    options = {**DEFAULT_SOLVER_OPTIONS.get(solver, {}), **solver_options}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe.solve(solver=solver, **options)
+    except cp.error.SolverError:
+        pass
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"solver_options {solver_options!r} were rejected by {solver}: {exc}"
+        ) from None
 
 
 def run_with_fallback(

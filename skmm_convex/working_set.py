@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
-__all__ = ["RestrictedQP", "WorkingSetResult", "solve_working_set", "reduced_gradient"]
+__all__ = [
+    "RestrictedQP",
+    "WorkingSetResult",
+    "initial_working_set",
+    "solve_working_set",
+    "reduced_gradient",
+]
 
 # default certificate: Frank-Wolfe gap (scaled units, F(1/N) = (1/c - 1)_+^2 sum w^2) below
 # GAP_ABS + GAP_REL * F(s); GAP_ABS matches Clarabel's default tol_gap_abs (1e-8), the accuracy
@@ -119,6 +125,31 @@ def reduced_gradient(
     return float(np.sum((weights * hinge) ** 2)), -2.0 * (b.T @ (weights**2 * hinge))
 
 
+def initial_working_set(
+    b: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    c_s: float,
+    rng: np.random.Generator,
+    batch: int | None = None,
+) -> np.ndarray:
+    """The first working set: the Frank-Wolfe vertex at ``s = 1/N`` plus random points.
+
+    The ``batch`` (default ``n + 2 k``) points with the smallest gradient at the uniform
+    weights (those that best raise the weakest moments), and random others up to
+    ``max(2 batch, 4 n)`` points in all, so that the set also holds a spread-out feasible
+    point. Returns the sorted indices.
+    """
+    k, n_samples = b.shape
+    batch = n + 2 * k if batch is None else batch
+    _, grad = reduced_gradient(b, weights, np.full(n_samples, 1.0 / n_samples), c_s)
+    size = min(n_samples, max(2 * batch, 4 * n))
+    best = np.argpartition(grad, min(batch, n_samples - 1))[:batch]
+    rest = np.setdiff1d(np.arange(n_samples), best)
+    extra = rng.choice(rest, min(rest.size, size - best.size), replace=False)
+    return np.union1d(best, extra)
+
+
 def _fw_gap(grad: np.ndarray, s: np.ndarray, n: int) -> float:
     smallest = np.partition(grad, n - 1)[:n] if n < grad.size else grad
     return max(0.0, float(grad @ s - smallest.sum() / n))
@@ -135,6 +166,7 @@ def solve_working_set(
     tolerance: float | None = None,
     max_rounds: int = 60,
     batch: int | None = None,
+    initial: np.ndarray | None = None,
 ) -> WorkingSetResult:
     """Solve ``min F(s)`` over the capped simplex exactly by column generation.
 
@@ -159,6 +191,8 @@ def solve_working_set(
         Restricted solves at most; when reached, the result says ``converged=False``.
     batch : int, optional
         Points added per round at most; default ``n + 2 k``.
+    initial : ndarray of int, optional
+        The first working set; default :func:`initial_working_set` (drawn with ``rng``).
 
     Returns
     -------
@@ -180,15 +214,10 @@ def solve_working_set(
     """
     k, n_samples = b.shape
     batch = n + 2 * k if batch is None else batch
+    if initial is None:
+        initial = initial_working_set(b, weights, n, c_s, rng, batch)
+    working = np.unique(np.asarray(initial, dtype=np.intp))
     uniform = np.full(n_samples, 1.0 / n_samples)
-    value, grad = reduced_gradient(b, weights, uniform, c_s)
-    # initial set: the Frank-Wolfe vertex at s = 1/N (the points that best raise the weakest
-    # moments) plus as many random points, so that it also holds a spread-out feasible point
-    size = min(n_samples, max(2 * batch, 4 * n))
-    best = np.argpartition(grad, min(batch, n_samples - 1))[:batch]
-    rest = np.setdiff1d(np.arange(n_samples), best)
-    extra = rng.choice(rest, min(rest.size, size - best.size), replace=False)
-    working = np.union1d(best, extra)
     iterations = 0
     solver = status = ""
     s = uniform

@@ -104,12 +104,13 @@ def _solve_patched_to_fail() -> Any:
 
 def _all_solvers_fail() -> Any:
     with _solve_patched_to_fail():
-        return skmm.select(G, 5, rng=0)
+        return skmm.select(G, 5, solution="interior", rng=0)
 
 
 def _cli_all_solvers_fail() -> int:
     with _solve_patched_to_fail():
-        return cli.main(["select", "g.npy", "--n", "5", "--out", "fail.npz"])
+        args = ["select", "g.npy", "--n", "5", "--out", "fail.npz", "--solution", "interior"]
+        return cli.main(args)
 
 
 def _iteration_limit_without_fallback() -> Any:
@@ -250,8 +251,8 @@ CASES: list[Case] = [
     Case("select", "method='uniform', n = 0", _select(G, 0, method="uniform"), ValidationError,
          r"n must be an int in \[1, 40\], got 0"),
     # select: solver failures
-    Case("select", "every solver fails (simulated)", _all_solvers_fail, SolverError,
-         r"CLARABEL: simulated .*SCS: simulated .*Try another solver"),
+    Case("select", "every QP solver fails (simulated; interior mode)", _all_solvers_fail,
+         SolverError, r"CLARABEL: simulated .*SCS: simulated .*Try another solver"),
     # MomentMatching
     Case("MomentMatching", "iteration limit, fallback=False", _iteration_limit_without_fallback,
          SolverError, r"CLARABEL: status user_limit\. Try a larger iteration or time limit"),
@@ -400,7 +401,7 @@ CASES: list[Case] = [
     Case("CLI", "an output that is a folder",
          _cli("select", "g.npy", "--n", "5", "--out", "folder", "--force"), 1,
          r"output 'folder' is a folder"),
-    Case("CLI", "every solver fails (simulated)", _cli_all_solvers_fail, 1,
+    Case("CLI", "every QP solver fails (simulated; --solution interior)", _cli_all_solvers_fail, 1,
          r"CLARABEL: simulated .*SCS: simulated"),
     Case("CLI", "the disk fills up while writing (simulated)", _cli_interrupted_write, 1,
          r"No space left on device"),

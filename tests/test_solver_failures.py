@@ -51,7 +51,9 @@ def test_unknown_solver_name_says_cvxpy_does_not_know_it(features):
 
 
 def test_solver_name_is_case_insensitive(features):
-    assert skmm.select(features, 5, solver="clarabel", rng=0).solution.solver == "CLARABEL"
+    # interior mode always runs the QP (vertex mode may settle a degenerate case by LP alone)
+    selection = skmm.select(features, 5, solver="clarabel", solution="interior", rng=0)
+    assert selection.solution.solver == "CLARABEL"
 
 
 def test_iteration_limit_without_fallback_is_a_solver_error(moments):
@@ -75,7 +77,7 @@ def test_every_solver_failing_is_a_solver_error(features, monkeypatch):
 
     monkeypatch.setattr(cp.Problem, "solve", fail)
     with pytest.raises(SolverError, match=r"CLARABEL: simulated.*SCS: simulated.*Try") as info:
-        skmm.select(features, 5, rng=0)
+        skmm.select(features, 5, solution="interior", rng=0)
     assert isinstance(info.value, SkmmError)
 
 

@@ -1,0 +1,83 @@
+"""The warm HiGHS model of the face LPs, and the vertex mode that settles degeneracy by LP."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import skmm_convex as skmm
+from skmm_convex.optimal_face import FACE_SLACK, FaceLP, face_vertex
+from skmm_convex.solve import MomentMatching
+
+
+@pytest.fixture(scope="module")
+def table1_moments():
+    data = skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
+    return skmm.compute_moments(skmm.sketch_features(data.features, 32, "gaussian", 0))
+
+
+def _floor(moments, c_s):
+    return np.full(moments.n_directions, (1.0 - FACE_SLACK) / c_s)
+
+
+def test_warm_lp_returns_the_cold_vertex_through_a_sweep(table1_moments):
+    """A sequence on one model (feasible, infeasible, other budgets, other rngs) gives the same
+    vertex or the same verdict as a fresh LP each time: the warm start changes the path only.
+    The sequence includes infeasible-then-feasible steps, where warm starts were seen to fail
+    numerically and must fall back to a cold solve."""
+    b = table1_moments.normalized_moments
+    lp = FaceLP(b)
+    steps = [(n, c, seed) for seed in (1, 4) for n in (48, 120, 400) for c in (0.999, 0.5)]
+    steps += [(n, 0.999, 0) for n in (1600, 800, 64)]
+    for n, c_s, seed in steps:
+        warm = lp.vertex(_floor(table1_moments, c_s), n, np.random.default_rng(seed))
+        cold = face_vertex(b, _floor(table1_moments, c_s), n, np.random.default_rng(seed))
+        assert (warm is None) == (cold is None), (n, c_s, seed)
+        if cold is not None:
+            np.testing.assert_allclose(warm, cold, rtol=0, atol=1e-9 / n)
+        # a binding target below the floor: the optimal-face LP of a non-degenerate solve
+        target = np.minimum(b @ np.full(b.shape[1], 1 / b.shape[1]), 1 / c_s) * 0.999
+        warm = lp.vertex(target, n, np.random.default_rng(seed))
+        cold = face_vertex(b, target, n, np.random.default_rng(seed))
+        np.testing.assert_allclose(warm, cold, rtol=0, atol=1e-9 / n)
+
+
+@pytest.mark.parametrize("strategy", ["full", "working-set"])
+def test_degenerate_vertex_solve_is_settled_by_the_lp(table1_moments, strategy):
+    """Vertex mode, optimum 0: the LP's vertex is returned without a QP, and it certifies
+    itself: every moment meets the floor, the support is that of a vertex, the gap is ~0."""
+    program = MomentMatching(table1_moments, strategy=strategy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
+        solution = program.solve(120, 0.999, rng=3)
+    assert solution.solver == "HIGHS" and solution.degenerate
+    assert solution.solution_mode == "vertex" and solution.iterations > 0
+    b = table1_moments.normalized_moments
+    assert np.all(b @ solution.s >= (1 - 2 * FACE_SLACK) / 0.999)
+    assert solution.support_size <= 120 + table1_moments.n_directions
+    # the floor is slackened by FACE_SLACK per direction, so the gap is of order k FACE_SLACK
+    k = table1_moments.n_directions
+    assert solution.suboptimality_bound <= k * FACE_SLACK * table1_moments.eigenvalues[0] ** 2
+    if strategy == "full":  # the vertex the rng picks over all N points, as a cold LP finds it
+        cold = face_vertex(b, _floor(table1_moments, 0.999), 120, np.random.default_rng(3))
+        np.testing.assert_allclose(solution.s, cold, rtol=0, atol=1e-12)
+
+
+def test_binding_solve_uses_the_qp_and_skips_no_certificate(table1_moments):
+    program = MomentMatching(table1_moments)
+    solution = program.solve(48, 0.5, rng=0)
+    assert solution.solver == "CLARABEL" and not solution.degenerate
+    assert solution.solution_mode == "vertex"
+    interior = program.solve(48, 0.5, solution="interior", rng=0)
+    assert not interior.degenerate  # decided by the QP's objective and gap, without the LP
+    scale = table1_moments.eigenvalues[0] ** 2
+    assert solution.objective <= interior.objective + 1e-8 * scale
+
+
+def test_misspelt_solver_option_is_rejected_before_any_solve(table1_moments):
+    """A degenerate vertex solve never reaches the QP solver: its options are checked up front."""
+    with pytest.raises(skmm.ValidationError, match=r"solver_options \{'tol_gapp': 1\}"):
+        MomentMatching(table1_moments, solver_options={"tol_gapp": 1})
+    MomentMatching(table1_moments, solver_options={"max_iter": 1})  # valid, if hopeless

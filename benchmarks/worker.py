@@ -98,7 +98,7 @@ def sweep(task: dict[str, Any]) -> dict[str, Any]:
     ns, c_s, mode = task["ns"], task["c_s"], task["mode"]
     start = time.perf_counter()
     program = MomentMatching(moments, strategy=task["strategy"])
-    reused = [program.solve(n, c_s, solution=mode, rng=3).objective for n in ns]
+    reused = [program.solve(n, c_s, solution=mode, rng=3) for n in ns]
     out["reuse_s"] = time.perf_counter() - start
     start = time.perf_counter()
     fresh = [
@@ -106,11 +106,13 @@ def sweep(task: dict[str, Any]) -> dict[str, Any]:
         for n in ns
     ]
     out["fresh_s"] = time.perf_counter() - start
+    pairs = list(zip(reused, fresh, strict=True))
     out["max_objective_diff"] = float(
-        max(
-            abs(a - b.objective) / max(1.0, abs(b.objective))
-            for a, b in zip(reused, fresh, strict=True)
-        )
+        max(abs(a.objective - b.objective) / max(1.0, abs(b.objective)) for a, b in pairs)
+    )
+    # same rng, same LP cost: a warm re-solve must return the fresh solve's vertex
+    out["max_weight_diff"] = float(
+        max(np.max(np.abs(a.s - b.s)) * n for (a, b), n in zip(pairs, ns, strict=True))
     )
     return out
 

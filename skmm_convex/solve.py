@@ -154,9 +154,7 @@ class MomentMatching:
             strategy = "full" if small else "working-set"
         self.strategy = strategy
         self.weights = direction_weights(moments, weighting)
-        # the full program is built (canonicalised on first solve) only when it is used
-        program = PSDMomentMatchingSDP if self.formulation == "psd" else DiagonalMomentMatchingQP
-        self.program = program(moments, weighting) if strategy == "full" else None
+        self._program: DiagonalMomentMatchingQP | PSDMomentMatchingSDP | None = None
         self._certifiability: MaxCertifiableProgram | None = None
         self._face_lp_model: FaceLP | None = None
 
@@ -245,6 +243,18 @@ class MomentMatching:
             s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, False, mode)
+
+    @property
+    def program(self) -> DiagonalMomentMatchingQP | PSDMomentMatchingSDP | None:
+        """The CVXPY program over all N points (None with the working-set strategy).
+
+        Built on first use (canonicalised on its first solve): a degenerate vertex-mode solve
+        is settled by the LP and never needs it.
+        """
+        if self._program is None and self.strategy == "full":
+            build = PSDMomentMatchingSDP if self.formulation == "psd" else DiagonalMomentMatchingQP
+            self._program = build(self.moments, self.weighting)
+        return self._program
 
     @property
     def _face_lp(self) -> FaceLP:

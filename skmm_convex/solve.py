@@ -349,25 +349,14 @@ class MomentMatching:
         degenerate = zero_face_vertex is not None
         mode = "interior"
         if solution == "vertex":
-            vertex = (
-                zero_face_vertex
-                if degenerate
-                else face_vertex(
-                    b_w,
-                    np.minimum(b_w @ s[working], 1.0 / c_s) * (1.0 - FACE_SLACK),
-                    n,
-                    face_rng,
-                )
-            )
+            vertex = zero_face_vertex if degenerate else _face_vertex_near(b, s, n, c_s, face_rng)
             if vertex is None:
                 warn_user(
                     "the LP over the optimal face failed; returning the interior-point solution",
                     InaccurateSolutionWarning,
                 )
             else:
-                s = vertex if degenerate else _extend(vertex, working, size)
-                s = repair_capped_simplex(s, 1.0 / n)
-                mode = "vertex"
+                s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
         seconds = time.perf_counter() - start
         return self._certify(
             s,
@@ -439,6 +428,27 @@ class MomentMatching:
             message=message,
             formulation=self.formulation,
         )
+
+
+def _face_vertex_near(
+    b: np.ndarray, s: np.ndarray, n: int, c_s: float, rng: np.random.Generator
+) -> np.ndarray | None:
+    """A random vertex of the optimal face through the optimal ``s``, found on its support.
+
+    The optimal face is ``{B s' >= min(B s, 1/c_s)}`` (see :func:`optimal_face.face_vertex`);
+    its points that vanish off the support of ``s`` form a face of it (containing ``s``), and a
+    vertex of a face of a polytope is a vertex of the polytope. The LP over the support (about
+    ``n + k`` to a few hundred points for an interior-point ``s``) is much smaller than over the
+    working set; should it be infeasible (entries below the support threshold that mattered),
+    the LP over all points where ``s`` is not exactly 0 decides.
+    """
+    target = np.minimum(b @ s, 1.0 / c_s) * (1.0 - FACE_SLACK)
+    size = b.shape[1]
+    for support in (np.flatnonzero(s > 1e-9 / n), np.flatnonzero(s > 0.0)):
+        vertex = face_vertex(b[:, support], target, n, rng)
+        if vertex is not None:
+            return _extend(vertex, support, size)
+    return None
 
 
 def _proven_positive(value: float, gap: float, weights: np.ndarray, c_s: float) -> bool:

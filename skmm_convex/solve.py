@@ -201,11 +201,16 @@ class MomentMatching:
 
         In vertex mode the degeneracy LP runs first: when ``{B s >= 1/c_s}`` meets the capped
         simplex, the optimum is 0 and the LP's vertex is an optimal solution, so the QP is not
-        needed (``solution.solver`` is then ``"HIGHS"``). Otherwise the QP gives the optimal
-        moments ``B s*`` and a second LP the vertex of the optimal face. Both LPs share one
-        warm HiGHS model (:class:`optimal_face.FaceLP`), kept across re-solves. In interior mode
-        the QP runs first and the LP only when the QP's objective does not already prove the
-        optimum positive.
+        needed (``solution.solver`` is then ``"HIGHS"``). The degeneracy LP over all N is one
+        warm HiGHS model (:class:`optimal_face.FaceLP`) kept across re-solves. Otherwise the QP
+        gives the optimal moments ``B s*`` and a small LP on the support of ``s*`` a vertex of
+        the optimal face (:func:`_face_vertex_near`). In interior mode the QP runs first and
+        the LP only when the QP's objective does not already prove the optimum positive.
+
+        The degeneracy LP first is the fast order for the degenerate case (the paper's
+        ``c_s = 0.999`` on its data, every solve); in a binding case it costs one infeasible LP
+        over all N (0.15 s at N = 2000, m = 32; 4 s at m = 128), which the working-set strategy
+        avoids by trying the LP on its small initial set first.
         """
         b = self.moments.normalized_moments
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
@@ -233,7 +238,7 @@ class MomentMatching:
                 s, n, c_s, used_solver, status, iterations, seconds, degenerate, "interior"
             )
         mode = "interior"
-        vertex = self._face_lp.vertex(np.minimum(b @ s, 1.0 / c_s) * (1.0 - FACE_SLACK), n, gen)
+        vertex = _face_vertex_near(b, s, n, c_s, gen)
         if vertex is None:
             warn_user(
                 "the LP over the optimal face failed; returning the interior-point solution",

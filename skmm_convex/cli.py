@@ -146,6 +146,7 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             certified_c_s_loewner=solution.certified_c_s_loewner,
             solution_mode=solution.solution_mode,
             sampler=selection.sampler,
+            sketch_precision=args.sketch_precision,
         )
     if data is not None:
         counts = np.bincount(data.cluster_ids[selection.indices], minlength=len(data.centers))
@@ -154,6 +155,8 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         print(f"coreset counts: {counts.tolist()}")
     if solution is not None:
         program = "SDP" if solution.formulation == "psd" else "QP"
+        if solution.solver == "HIGHS" and solution.degenerate and program == "QP":
+            program = "degeneracy LP (optimum 0, no QP needed):"
         print(
             f"{program} status {solution.status} ({solution.solver}, "
             f"{solution.iterations} iterations, "

@@ -200,12 +200,20 @@ def _sketch_features(
     if sp.issparse(features):
         product = features @ gamma
         return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=np.float64)
-    gamma = _dense_if_small(gamma)
-    out = np.empty((features.shape[0], sketch_dim))
+    return _sketch_blocks(features, _dense_if_small(gamma), np.float64, _times)
+
+
+def _sketch_blocks(features: Any, gamma: Any, dtype: type, times: Any) -> np.ndarray:
+    """Dense G times ``gamma`` in row blocks of about 64 MB, each cast to ``dtype``.
+
+    The pages of a memory-mapped G are released after each block, so about one block is
+    resident at a time; ``times(block, gamma)`` gives the block's float64 product.
+    """
+    out = np.empty((features.shape[0], gamma.shape[1]))
     step = _rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
-        block = np.asarray(features[start : start + step], dtype=np.float64)
-        out[start : start + step] = _times(block, gamma)
+        block = np.asarray(features[start : start + step], dtype=dtype)
+        out[start : start + step] = times(block, gamma)
         del block
         release_pages(features)
     return out
@@ -227,15 +235,7 @@ def _sketch_float32(
         product = features.astype(np.float32) @ _as_float32(gamma)
         product = product.toarray() if sp.issparse(product) else product
         return np.asarray(product, dtype=np.float64)
-    gamma = _as_float32(_dense_if_small(gamma))
-    out = np.empty((features.shape[0], sketch_dim))
-    step = _rows_per_block(features.shape[1])
-    for start in range(0, features.shape[0], step):
-        block = np.asarray(features[start : start + step], dtype=np.float32)
-        out[start : start + step] = _times32(block, gamma)
-        del block
-        release_pages(features)
-    return out
+    return _sketch_blocks(features, _as_float32(_dense_if_small(gamma)), np.float32, _times32)
 
 
 def _as_float32(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:

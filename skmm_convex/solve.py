@@ -237,15 +237,7 @@ class MomentMatching:
             return self._certify(
                 s, n, c_s, used_solver, status, iterations, seconds, degenerate, "interior"
             )
-        mode = "interior"
-        vertex = _face_vertex_near(b, s, n, c_s, gen)
-        if vertex is None:
-            warn_user(
-                "the LP over the optimal face failed; returning the interior-point solution",
-                InaccurateSolutionWarning,
-            )
-        else:
-            s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
+        s, mode = _vertex_or_interior(_face_vertex_near(b, s, n, c_s, gen), s, n)
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, False, mode)
 
@@ -355,13 +347,7 @@ class MomentMatching:
         mode = "interior"
         if solution == "vertex":
             vertex = zero_face_vertex if degenerate else _face_vertex_near(b, s, n, c_s, face_rng)
-            if vertex is None:
-                warn_user(
-                    "the LP over the optimal face failed; returning the interior-point solution",
-                    InaccurateSolutionWarning,
-                )
-            else:
-                s, mode = repair_capped_simplex(vertex, 1.0 / n), "vertex"
+            s, mode = _vertex_or_interior(vertex, s, n)
         seconds = time.perf_counter() - start
         return self._certify(
             s,
@@ -433,6 +419,19 @@ class MomentMatching:
             message=message,
             formulation=self.formulation,
         )
+
+
+def _vertex_or_interior(
+    vertex: np.ndarray | None, interior: np.ndarray, n: int
+) -> tuple[np.ndarray, str]:
+    """The vertex put on the capped simplex, or (with a warning) the interior point."""
+    if vertex is None:
+        warn_user(
+            "the LP over the optimal face failed; returning the interior-point solution",
+            InaccurateSolutionWarning,
+        )
+        return interior, "interior"
+    return repair_capped_simplex(vertex, 1.0 / n), "vertex"
 
 
 def _face_vertex_near(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -81,3 +83,19 @@ def test_misspelt_solver_option_is_rejected_before_any_solve(table1_moments):
     with pytest.raises(skmm.ValidationError, match=r"solver_options \{'tol_gapp': 1\}"):
         MomentMatching(table1_moments, solver_options={"tol_gapp": 1})
     MomentMatching(table1_moments, solver_options={"max_iter": 1})  # valid, if hopeless
+
+
+def test_highs_licence_banner_stays_off_stdout():
+    """highspy prints a banner to the C-level stdout on its first construction in a process;
+    it would corrupt output piped from the CLI, so the first FaceLP silences it."""
+    code = (
+        "import numpy as np\n"
+        "from skmm_convex.optimal_face import FaceLP\n"
+        "lp = FaceLP(np.array([[1.0, 2.0, 3.0]]))\n"
+        "print(lp.vertex(np.array([1.5]), 2, np.random.default_rng(0)).round(3).tolist())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "HiGHS" not in done.stdout + done.stderr
+    assert done.stdout.strip().startswith("[")  # the vertex is still printed

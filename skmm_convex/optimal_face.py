@@ -130,12 +130,9 @@ def face_vertex(
     ----------
     normalized_moments : ndarray, shape (k, N)
         ``B`` with ``(B s)_j = (A s)_j / lam_j``.
-    target : ndarray, shape (k,)
-        Lower bounds on the relative moments ``B s``.
-    n : int
-        Budget (cap ``1/n``).
-    rng : Generator
-        Draws the random cost ``r ~ U(0, 1)^N`` that picks the vertex.
+    target, n, rng
+        As in :meth:`FaceLP.vertex`: the bounds on ``B s``, the budget (cap ``1/n``) and
+        the generator of the random cost.
 
     Returns
     -------

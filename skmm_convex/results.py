@@ -28,11 +28,15 @@ class MomentMatchingSolution:
         ``min_{Gamma~ >= Sigma~/c_s} || G~' diag(s) G~ - Gamma~ ||_F^2`` for ``weighting="paper"``
         (:func:`skmm_convex.certificates_psd.psd_objective`).
     status : str
-        CVXPY's status of the convex solve (``"optimal"`` or ``"optimal_inaccurate"``).
+        CVXPY's status of the convex solve (``"optimal"`` or ``"optimal_inaccurate"``);
+        ``"optimal"`` when the degeneracy LP settled the solve alone.
     solver : str
-        The solver that produced the convex solution (a fallback may differ from the request).
+        The solver that produced the solution (a fallback may differ from the request);
+        ``"HIGHS"`` when a vertex-mode solve was degenerate, because the degeneracy LP runs
+        first and its vertex is then optimal (no QP is solved).
     solve_seconds : float
-        Wall time of the convex solve plus, for ``solution="vertex"``, the face LP.
+        Wall time of the solve: the convex program and, for ``solution="vertex"``, the face
+        LPs (only the degeneracy LP when it settles the solve).
     sketch : ndarray, shape (N, m)
         The sketched features ``G~`` the program was built from.
     eigenvalues : ndarray, shape (m,)
@@ -63,7 +67,8 @@ class MomentMatchingSolution:
         ``"interior"`` (the interior-point solver's point, relative interior of the optimal
         face) or ``"vertex"`` (a basic optimal solution of the LP over that face).
     iterations : int or None
-        Interior-point iterations reported by the solver.
+        Interior-point iterations reported by the solver (simplex iterations when the
+        degeneracy LP settled the solve).
     message : str
         A human-readable summary, including the degeneracy explanation when it applies.
     formulation : str

@@ -75,6 +75,7 @@ class FaceLP:
         lp.a_matrix_.value_ = np.vstack([b, np.ones((1, size))]).ravel(order="F")
         self._highs.passModel(lp)
         self.iterations = 0
+        self.infeasible = False
 
     def vertex(self, target: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray | None:
         """A random vertex of ``{s : B s >= target, 0 <= s <= 1/n, sum(s) = 1}``, or None.
@@ -91,7 +92,8 @@ class FaceLP:
         Returns
         -------
         ndarray, shape (N,), or None when the polytope is empty (or HiGHS fails). The
-        simplex iterations of the call are left in :attr:`iterations`.
+        simplex iterations of the call are left in :attr:`iterations`, and whether HiGHS
+        proved the polytope empty in :attr:`infeasible`.
         """
         highs, size = self._highs, self.n_samples
         cost = rng.random(size)
@@ -112,6 +114,7 @@ class FaceLP:
             highs.run()
             self.iterations += max(int(highs.getInfo().simplex_iteration_count), 0)
             status = highs.getModelStatus()
+        self.infeasible = status == highspy.HighsModelStatus.kInfeasible
         if status != highspy.HighsModelStatus.kOptimal:
             return None
         x = np.asarray(highs.getSolution().col_value, dtype=float)

@@ -157,6 +157,8 @@ class MomentMatching:
         self._program: DiagonalMomentMatchingQP | PSDMomentMatchingSDP | None = None
         self._certifiability: MaxCertifiableProgram | None = None
         self._face_lp_model: FaceLP | None = None
+        # (n, c_s) pairs proven binding (optimum > 0) by an earlier solve of this program
+        self._binding: list[tuple[int, float]] = []
 
     def solve(
         self,
@@ -214,15 +216,21 @@ class MomentMatching:
         """
         b = self.moments.normalized_moments
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        known_binding = self._known_binding(n, c_s)
         if solution == "vertex":
-            zero_face_vertex = self._face_lp.vertex(floor, n, gen)
-            if zero_face_vertex is not None:
-                s = repair_capped_simplex(zero_face_vertex, 1.0 / n)
-                iterations = self._face_lp.iterations
-                seconds = time.perf_counter() - start
-                return self._certify(
-                    s, n, c_s, "HIGHS", "optimal", iterations, seconds, True, "vertex"
-                )
+            if known_binding:  # the LP would be infeasible; draw its cost all the same, so
+                gen.random(b.shape[1])  # that the rng stream does not depend on this memo
+            else:
+                zero_face_vertex = self._face_lp.vertex(floor, n, gen)
+                if zero_face_vertex is not None:
+                    s = repair_capped_simplex(zero_face_vertex, 1.0 / n)
+                    iterations = self._face_lp.iterations
+                    seconds = time.perf_counter() - start
+                    return self._certify(
+                        s, n, c_s, "HIGHS", "optimal", iterations, seconds, True, "vertex"
+                    )
+                if self._face_lp.infeasible:
+                    self._binding.append((n, c_s))
         self.program.set_parameters(n, c_s)
         used_solver, status, iterations = self._solve_with_fallback(self.program.problem)
         s = repair_capped_simplex(np.asarray(self.program.s.value, dtype=float), 1.0 / n)
@@ -230,9 +238,10 @@ class MomentMatching:
             weights = self.weights
             value = reduced_objective(self.moments, s, c_s, weights)
             gap = frank_wolfe_gap(self.moments, s, n, c_s, weights)
-            degenerate = not _proven_positive(value, gap, weights, c_s) and (
-                self._face_lp.vertex(floor, n, gen) is not None
-            )
+            proven = known_binding or _proven_positive(value, gap, weights, c_s)
+            degenerate = not proven and self._face_lp.vertex(floor, n, gen) is not None
+            if proven or self._face_lp.infeasible:
+                self._binding.append((n, c_s))
             seconds = time.perf_counter() - start
             return self._certify(
                 s, n, c_s, used_solver, status, iterations, seconds, degenerate, "interior"
@@ -240,6 +249,16 @@ class MomentMatching:
         s, mode = _vertex_or_interior(_face_vertex_near(b, s, n, c_s, gen), s, n)
         seconds = time.perf_counter() - start
         return self._certify(s, n, c_s, used_solver, status, iterations, seconds, False, mode)
+
+    def _known_binding(self, n: int, c_s: float) -> bool:
+        """Whether an earlier solve proves the optimum positive at (n, c_s).
+
+        The degeneracy set ``{s : 0 <= s <= 1/n, sum(s) = 1, B s >= (1 - FACE_SLACK)/c_s}``
+        shrinks as n grows (a smaller cap) and as c_s falls (a higher floor), so it is empty
+        at (n, c_s) whenever it was empty at some (n' <= n, c' >= c_s). A sweep of budgets at
+        a binding c_s then pays the infeasible LP once, not once per budget.
+        """
+        return any(n_b <= n and c_b >= c_s for n_b, c_b in self._binding)
 
     @property
     def program(self) -> DiagonalMomentMatchingQP | PSDMomentMatchingSDP | None:

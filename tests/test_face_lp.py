@@ -99,3 +99,36 @@ def test_highs_licence_banner_stays_off_stdout():
     )
     assert "HiGHS" not in done.stdout + done.stderr
     assert done.stdout.strip().startswith("[")  # the vertex is still printed
+
+
+def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypatch):
+    """Binding at (48, 0.5) proves binding at every larger n and smaller c_s: the re-solves
+    skip the degeneracy LP, and (the memo drawing the same costs) return exactly the weights
+    of fresh programs."""
+    calls = []
+    original = FaceLP.vertex
+
+    def counted(self, target, n, rng):
+        calls.append(self.n_samples)
+        return original(self, target, n, rng)
+
+    monkeypatch.setattr(FaceLP, "vertex", counted)
+    program = MomentMatching(table1_moments)
+    budgets = [(48, 0.5), (120, 0.5), (400, 0.4)]
+    swept = [program.solve(n, c_s, rng=5) for n, c_s in budgets]
+    full_size = table1_moments.normalized_moments.shape[1]
+    # the first solve runs the LP over all N; later ones only the small vertex LPs
+    assert calls.count(full_size) == 1
+    for (n, c_s), solution in zip(budgets, swept, strict=True):
+        assert not solution.degenerate and solution.solver == "CLARABEL"
+        fresh = MomentMatching(table1_moments).solve(n, c_s, rng=5)
+        # the same vertex: same support; the fractional weights solve the same tight rows,
+        # whose targets come from the QP (re-solved here, compiled afresh there: ~1e-9 apart)
+        np.testing.assert_array_equal(solution.s > 0, fresh.s > 0)
+        np.testing.assert_allclose(solution.s, fresh.s, rtol=0, atol=1e-7 / n)
+    # a larger c_s is not covered by the memo: the LP runs again (and finds the optimum 0)
+    before = calls.count(full_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
+        assert program.solve(48, 0.999, rng=5).degenerate
+    assert calls.count(full_size) == before + 1

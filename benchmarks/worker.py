@@ -21,6 +21,8 @@ from skmm_convex.moments import compute_moments
 from skmm_convex.sketch import sketch_features
 from skmm_convex.solve import MomentMatching
 
+from .common import timed
+
 LP_SECONDS = [0.0]
 
 
@@ -95,17 +97,20 @@ def scaling(task: dict[str, Any]) -> dict[str, Any]:
 def sweep(task: dict[str, Any]) -> dict[str, Any]:
     """8 budgets through the Parameters of one program against 8 fresh builds and solves."""
     moments, out = _moments(task)
-    ns, c_s, mode = task["ns"], task["c_s"], task["mode"]
-    start = time.perf_counter()
-    program = MomentMatching(moments, strategy=task["strategy"])
-    reused = [program.solve(n, c_s, solution=mode, rng=3) for n in ns]
-    out["reuse_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    fresh = [
-        MomentMatching(moments, strategy=task["strategy"]).solve(n, c_s, solution=mode, rng=3)
-        for n in ns
-    ]
-    out["fresh_s"] = time.perf_counter() - start
+    ns, c_s, mode, strategy = task["ns"], task["c_s"], task["mode"], task["strategy"]
+
+    def reuse():
+        program = MomentMatching(moments, strategy=strategy)
+        return [program.solve(n, c_s, solution=mode, rng=3) for n in ns]
+
+    def fresh_solves():
+        return [
+            MomentMatching(moments, strategy=strategy).solve(n, c_s, solution=mode, rng=3)
+            for n in ns
+        ]
+
+    out["reuse_s"], reused = timed(reuse, task.get("repeat", 1))
+    out["fresh_s"], fresh = timed(fresh_solves, task.get("repeat", 1))
     pairs = list(zip(reused, fresh, strict=True))
     out["max_objective_diff"] = float(
         max(abs(a.objective - b.objective) / max(1.0, abs(b.objective)) for a, b in pairs)

@@ -183,24 +183,28 @@ def _sketch_features(
     precision: str = "float64",
 ) -> np.ndarray:
     """:func:`sketch_features` on trusted (validated) inputs."""
-    if precision == "float32" and sketch_dim is not None:
-        return _sketch_float32(features, sketch_dim, kind, rng)
-    if is_dask_array(features):
-        if sketch_dim is None:
-            return np.asarray(features.compute(), dtype=np.float64)
-        gen = np.random.default_rng(rng)
-        return _sketch_dask(features, draw_embedding(features.shape[1], sketch_dim, kind, gen))
     if sketch_dim is None:
-        return (
-            features.toarray().astype(np.float64)
-            if sp.issparse(features)
-            else (np.asarray(features, dtype=np.float64))
-        )
+        if is_dask_array(features):
+            return np.asarray(features.compute(), dtype=np.float64)
+        if sp.issparse(features):
+            return features.toarray().astype(np.float64)
+        return np.asarray(features, dtype=np.float64)
     gamma = draw_embedding(features.shape[1], sketch_dim, kind, rng)
+    # float32: Gamma rounded once, blocks multiplied in float32, each result up-cast
+    single = precision == "float32"
+    cast = _as_float32 if single else _unchanged
+    times = _times32 if single else _times
+    if is_dask_array(features):
+        return _sketch_dask(features, gamma, times, cast)
     if sp.issparse(features):
-        product = features @ gamma
+        product = (features.astype(np.float32) if single else features) @ cast(gamma)
         return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=np.float64)
-    return _sketch_blocks(features, _dense_if_small(gamma), np.float64, _times)
+    dtype = np.float32 if single else np.float64
+    return _sketch_blocks(features, cast(_dense_if_small(gamma)), dtype, times)
+
+
+def _unchanged(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:
+    return gamma
 
 
 def _sketch_blocks(features: Any, gamma: Any, dtype: type, times: Any) -> np.ndarray:
@@ -217,25 +221,6 @@ def _sketch_blocks(features: Any, gamma: Any, dtype: type, times: Any) -> np.nda
         del block
         release_pages(features)
     return out
-
-
-def _sketch_float32(
-    features: Any, sketch_dim: int, kind: str, rng: np.random.Generator
-) -> np.ndarray:
-    """``G @ Gamma`` with float32 products, as float64 (``precision="float32"``).
-
-    Same ``Gamma`` draw as the float64 path (dask: from ``default_rng(rng)`` too).
-    """
-    if is_dask_array(features):
-        gen = np.random.default_rng(rng)
-        gamma = draw_embedding(features.shape[1], sketch_dim, kind, gen)
-        return _sketch_dask(features, gamma, _times32, _as_float32)
-    gamma = draw_embedding(features.shape[1], sketch_dim, kind, rng)
-    if sp.issparse(features):
-        product = features.astype(np.float32) @ _as_float32(gamma)
-        product = product.toarray() if sp.issparse(product) else product
-        return np.asarray(product, dtype=np.float64)
-    return _sketch_blocks(features, _as_float32(_dense_if_small(gamma)), np.float32, _times32)
 
 
 def _as_float32(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:
@@ -269,15 +254,13 @@ def _times(block: np.ndarray, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray:
     return (gamma.T @ block.T).T if sp.issparse(gamma) else block @ gamma
 
 
-def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix, times=None, cast=None) -> np.ndarray:
+def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix, times, cast) -> np.ndarray:
     """``G @ Gamma`` for a dask array G: one task per chunk, summed over column chunks.
 
-    ``times(block, gamma_j)`` computes one chunk's float64 product (default :func:`_times`)
-    and ``cast`` prepares each ``Gamma_j`` once (the float32 path passes :func:`_times32` and
+    ``times(block, gamma_j)`` computes one chunk's float64 product and ``cast`` prepares each
+    ``Gamma_j`` once (:func:`_times` and :func:`_unchanged`, or :func:`_times32` and
     :func:`_as_float32`); the partial products are summed in float64.
     """
-    times = _times if times is None else times
-    cast = (lambda gamma_j: gamma_j) if cast is None else cast
     edges = np.cumsum((0,) + tuple(features.chunks[1]))
     sketch_dim = gamma.shape[1]
     parts = [

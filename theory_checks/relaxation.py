@@ -24,6 +24,16 @@ def _commuting_sketch(gen: np.random.Generator, n_samples: int = 200, m: int = 6
     return sketch
 
 
+def _certified_pair(moments, coreset: np.ndarray) -> tuple[float, float]:
+    """(c_diag, c_LMI) certified by the uniform weights ``1/n`` on ``coreset``."""
+    weights = np.zeros(moments.whitened.shape[0])
+    weights[coreset] = 1.0 / len(coreset)
+    return (
+        certified_c_s(moments, weights, "diagonal"),
+        certified_c_s(moments, weights, "loewner"),
+    )
+
+
 def check_diagonal_relaxation(
     problem,
     *,
@@ -65,29 +75,12 @@ def check_diagonal_relaxation(
             ("uniform", uniform_coreset(inst.n_samples, n, gen)) for _ in range(n_uniform)
         ]
         for name, s in coresets:
-            weights = np.zeros(inst.n_samples)
-            weights[s] = 1.0 / n
-            rows.append(
-                (
-                    n,
-                    name,
-                    certified_c_s(moments, weights, "diagonal"),
-                    certified_c_s(moments, weights, "loewner"),
-                )
-            )
+            rows.append((n, name, *_certified_pair(moments, s)))
     commuting = []
     for _ in range(5):
         sketch = _commuting_sketch(gen)
         moments = compute_moments(sketch)
-        weights = np.zeros(sketch.shape[0])
-        s = uniform_coreset(sketch.shape[0], 60, gen)
-        weights[s] = 1.0 / 60
-        commuting.append(
-            (
-                certified_c_s(moments, weights, "diagonal"),
-                certified_c_s(moments, weights, "loewner"),
-            )
-        )
+        commuting.append(_certified_pair(moments, uniform_coreset(sketch.shape[0], 60, gen)))
     order_ok = all(d <= lmi * (1 + 1e-10) for (_, _, d, lmi) in rows)
     equal_ok = all(abs(d - lmi) <= 1e-8 * lmi for (d, lmi) in commuting)
     ratios = np.array([d / lmi for (_, _, d, lmi) in rows])

@@ -1,6 +1,7 @@
 """Run the benchmarks and write ``benchmarks/results/*.md`` and ``scaling.png``.
 
-``python -m benchmarks [--quick] [--only table1 select scaling sweeps sketch] [--authors-steps K]``
+``python -m benchmarks [--quick] [--only table1 select scaling sweeps sketch costs]
+[--authors-steps K]``
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import json
 import sys
 
 from . import scaling as scaling_bench
-from . import sketching, table1
+from . import sketching, solver_costs, table1
 from .common import RESULTS, write_result
 
-SECTIONS = ("table1", "select", "scaling", "sweeps", "sketch")
+SECTIONS = ("table1", "select", "scaling", "sweeps", "sketch", "costs")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         write_result(
             "sketch", "Sketching: G -> G Gamma against the matrix-product floor", body, command
         )
+    if "costs" in args.only:
+        body, raw["costs"] = solver_costs.run()
+        write_result("costs", "Where an exact solve spends its time", body, command)
     name = "_".join(sorted(raw)) + ("_quick" if args.quick else "")
     (RESULTS / f"raw_{name}.json").write_text(
         json.dumps(raw, indent=1, default=str), encoding="utf-8"

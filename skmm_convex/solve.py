@@ -211,8 +211,8 @@ class MomentMatching:
 
         The degeneracy LP first is the fast order for the degenerate case (the paper's
         ``c_s = 0.999`` on its data, every solve); in a binding case it costs one infeasible LP
-        over all N (0.15 s at N = 2000, m = 32; 4 s at m = 128), which the working-set strategy
-        avoids by trying the LP on its small initial set first.
+        over all N (measured in ``benchmarks/results/costs.md``), which the working-set
+        strategy avoids by trying the LP on its small initial set first.
         """
         b = self.moments.normalized_moments
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)

@@ -39,6 +39,7 @@ from .solvers import (
     FALLBACK_SOLVERS,
     check_options_accepted,
     check_solver,
+    installed_solvers,
     run_with_fallback,
 )
 from .working_set import initial_working_set, solve_working_set
@@ -141,8 +142,9 @@ class MomentMatching:
         if not isinstance(fallback, bool | np.bool_):
             raise ValidationError(f"fallback must be True or False, got {fallback!r}")
         self.fallback = bool(fallback)
-        installed = cp.installed_solvers()  # slow (import checks): asked once, not per solve
-        self._fallbacks = [s for s in FALLBACK_SOLVERS if s != self.solver and s in installed]
+        self._fallbacks = [
+            s for s in FALLBACK_SOLVERS if s != self.solver and s in installed_solvers()
+        ]
         strategy = check_choice(strategy, "strategy", STRATEGIES)
         if self.formulation == "psd" and strategy == "working-set":
             raise ValidationError(

@@ -7,6 +7,7 @@ solver's answer comes with a :class:`SolverFallbackWarning`.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "FALLBACK_SOLVERS",
     "check_solver",
     "check_options_accepted",
+    "installed_solvers",
     "run_with_fallback",
 ]
 
@@ -44,6 +46,16 @@ DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
 _QP_SOLVERS = ("CLARABEL", "SCS", "OSQP", "HIGHS", "PIQP", "PROXQP", "ECOS", "MOSEK", "GUROBI")
 
 
+@functools.cache
+def installed_solvers() -> tuple[str, ...]:
+    """CVXPY's installed solvers, sorted; asked once per process.
+
+    ``cp.installed_solvers()`` imports and probes every solver interface (about 5 ms), which
+    showed up in every ``MomentMatching`` construction and so in every fresh solve.
+    """
+    return tuple(sorted(cp.installed_solvers()))
+
+
 def check_solver(solver: str) -> str:
     """Return the upper-cased solver name if CVXPY has it installed.
 
@@ -53,7 +65,7 @@ def check_solver(solver: str) -> str:
         The name is not a string, unknown to CVXPY, or not installed; the message lists the
         installed solvers.
     """
-    installed = sorted(cp.installed_solvers())
+    installed = list(installed_solvers())
     if not isinstance(solver, str):
         raise SolverNotInstalledError(
             f"solver must be a str naming an installed CVXPY solver {installed}, got {solver!r}"
@@ -158,7 +170,7 @@ def run_with_fallback(
         infeasible = infeasible or status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE)
         failures.append(f"{solver}: status {status}")
     if infeasible:
-        untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+        untried = [s for s in _QP_SOLVERS if s not in tried and s in installed_solvers()]
         raise InfeasibleProblemError(
             f"{where} reported infeasible ({'; '.join(failures)}); the diagonal program "
             "is always feasible for n in [1, N] (s = 1/N), so this is numerical trouble: "
@@ -167,7 +179,7 @@ def run_with_fallback(
             + "a smaller sketch_dim, or weighting='relative'"
         )
     limit = any(cp.USER_LIMIT in failure for failure in failures)
-    untried = [s for s in _QP_SOLVERS if s not in tried and s in cp.installed_solvers()]
+    untried = [s for s in _QP_SOLVERS if s not in tried and s in installed_solvers()]
     raise SolverError(
         f"{where} failed: {'; '.join(failures)}. Try "
         + ("a larger iteration or time limit in solver_options, " if limit else "")

@@ -92,3 +92,31 @@ def test_strategy_validation_and_auto(moments):
         MomentMatching(moments, strategy="fast")
     assert moments.whitened.shape[0] < WORKING_SET_MIN_SAMPLES
     assert MomentMatching(moments).strategy == "full"
+
+
+@pytest.mark.parametrize("c_s", [0.9, 0.5])
+def test_pruned_and_growing_working_sets_reach_the_same_optimum(moments, c_s):
+    """Pruning unused columns changes the path, not the certified optimum, and keeps W small."""
+    b = moments.normalized_moments
+    weights = direction_weights(moments, "paper")
+
+    def solve(problem):
+        problem.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-10)
+        return "CLARABEL", problem.status, problem.solver_stats.num_iters
+
+    runs = {
+        prune: solve_working_set(
+            b, weights, 24, c_s, solve, rng=np.random.default_rng(1), batch=8, prune=prune
+        )
+        for prune in (True, False)
+    }
+    for result in runs.values():
+        assert result.converged
+        assert result.gap <= GAP_ABS + GAP_REL * result.objective
+        outside = np.ones(b.shape[1], dtype=bool)
+        outside[result.working_set] = False
+        assert not np.any(result.s[outside])
+    pruned, grown = runs[True], runs[False]
+    assert abs(pruned.objective - grown.objective) <= pruned.gap + grown.gap
+    assert pruned.rounds > 1  # the instance exercises the pruning
+    assert pruned.working_set.size < grown.working_set.size

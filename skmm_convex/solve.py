@@ -35,6 +35,7 @@ from .problems import WEIGHTINGS, DiagonalMomentMatchingQP, direction_weights
 from .problems_certifiable import MaxCertifiableProgram
 from .problems_psd import PSDMomentMatchingSDP
 from .results import MomentMatchingSolution
+from .sifted_face import SiftedFaceLP
 from .solvers import (
     FALLBACK_SOLVERS,
     check_options_accepted,
@@ -156,7 +157,7 @@ class MomentMatching:
         self.weights = direction_weights(moments, weighting)
         self._program: DiagonalMomentMatchingQP | PSDMomentMatchingSDP | None = None
         self._certifiability: MaxCertifiableProgram | None = None
-        self._face_lp_model: FaceLP | None = None
+        self._face_lp_model: SiftedFaceLP | None = None
         # (n, c_s) pairs proven binding (optimum > 0) by an earlier solve of this program
         self._binding: list[tuple[int, float]] = []
 
@@ -203,8 +204,10 @@ class MomentMatching:
 
         In vertex mode the degeneracy LP runs first: when ``{B s >= 1/c_s}`` meets the capped
         simplex, the optimum is 0 and the LP's vertex is an optimal solution, so the QP is not
-        needed (``solution.solver`` is then ``"HIGHS"``). The degeneracy LP over all N is one
-        warm HiGHS model (:class:`optimal_face.FaceLP`) kept across re-solves. Otherwise the QP
+        needed (``solution.solver`` is then ``"HIGHS"``). The degeneracy LP over all N is solved
+        by sifting (:class:`sifted_face.SiftedFaceLP`: small restricted LPs, every point
+        priced; the same vertex as the LP over all N), which falls back to one warm HiGHS model
+        over all N (:class:`optimal_face.FaceLP`) when its artificials stay in use. Otherwise the QP
         gives the optimal moments ``B s*`` and a small LP on the support of ``s*`` a vertex of
         the optimal face (:func:`_face_vertex_near`). In interior mode the QP runs first and
         the LP only when the QP's objective does not already prove the optimum positive.
@@ -273,10 +276,10 @@ class MomentMatching:
         return self._program
 
     @property
-    def _face_lp(self) -> FaceLP:
-        """The warm LP over all N points (built on first use)."""
+    def _face_lp(self) -> SiftedFaceLP:
+        """The degeneracy LP over all N points (built on first use, kept across re-solves)."""
         if self._face_lp_model is None:
-            self._face_lp_model = FaceLP(self.moments.normalized_moments)
+            self._face_lp_model = SiftedFaceLP(self.moments.normalized_moments)
         return self._face_lp_model
 
     def _solve_psd(self, n: int, c_s: float, start: float) -> MomentMatchingSolution:

@@ -11,6 +11,7 @@ import pytest
 
 import skmm_convex as skmm
 from skmm_convex.optimal_face import FACE_SLACK, FaceLP, face_vertex
+from skmm_convex.sifted_face import SiftedFaceLP
 from skmm_convex.solve import MomentMatching
 
 
@@ -106,18 +107,18 @@ def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypa
     skip the degeneracy LP, and (the memo drawing the same costs) return exactly the weights
     of fresh programs."""
     calls = []
-    original = FaceLP.vertex
+    original = SiftedFaceLP.vertex
 
     def counted(self, target, n, rng):
         calls.append(self.n_samples)
         return original(self, target, n, rng)
 
-    monkeypatch.setattr(FaceLP, "vertex", counted)
+    monkeypatch.setattr(SiftedFaceLP, "vertex", counted)
     program = MomentMatching(table1_moments)
     budgets = [(48, 0.5), (120, 0.5), (400, 0.4)]
     swept = [program.solve(n, c_s, rng=5) for n, c_s in budgets]
     full_size = table1_moments.normalized_moments.shape[1]
-    # the first solve runs the LP over all N; later ones only the small vertex LPs
+    # the first solve runs the LP over all N (sifted); later ones only the small vertex LPs
     assert calls.count(full_size) == 1
     for (n, c_s), solution in zip(budgets, swept, strict=True):
         assert not solution.degenerate and solution.solver == "CLARABEL"
@@ -132,3 +133,46 @@ def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypa
         warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
         assert program.solve(48, 0.999, rng=5).degenerate
     assert calls.count(full_size) == before + 1
+
+
+def _same_vertex(sifted, full):
+    """Bitwise equal after polishing (both are the LP's unique optimum), or both None."""
+    return (sifted is None and full is None) or (
+        sifted is not None and full is not None and np.array_equal(sifted, full)
+    )
+
+
+@pytest.mark.parametrize("c_s", [0.999, 0.9])
+def test_sifting_returns_the_vertex_of_the_lp_over_all_points(table1_moments, c_s):
+    """Fresh sifted LPs against the LP over all N points: the same vertex bit for bit when
+    feasible (c_s = 0.999), the same verdict when not (c_s = 0.9: the artificials stay in use
+    and the full LP proves it empty), over several budgets and cost draws."""
+    b = table1_moments.normalized_moments
+    floor = _floor(table1_moments, c_s)
+    for n in (48, 120, 1600):
+        for seed in (0, 7):
+            sifted = SiftedFaceLP(b)
+            vertex = sifted.vertex(floor, n, np.random.default_rng(seed))
+            full_lp = FaceLP(b)
+            full = full_lp.vertex(floor, n, np.random.default_rng(seed))
+            assert _same_vertex(vertex, full), (n, seed)
+            # the verdict (HiGHS's full LP can also fail without proving it: None either way)
+            assert sifted.infeasible == full_lp.infeasible
+            if vertex is not None:  # found without the LP over all N (no fallback model)
+                assert sifted._full is None and sifted.rounds >= 1
+
+
+def test_a_sifted_sweep_returns_the_fresh_vertices(table1_moments):
+    """One SiftedFaceLP re-solved through budgets up and down, costs repeated and changed, a
+    binding floor in between (fallback to the full LP) and a below-floor target (the optimal
+    face of a non-degenerate solve): every answer equals a fresh LP over all N points."""
+    b = table1_moments.normalized_moments
+    below = np.minimum(b @ np.full(b.shape[1], 1 / b.shape[1]), 1 / 0.9) * 0.999
+    steps = [(_floor(table1_moments, 0.999), n, 3) for n in (48, 400, 1600, 64)]
+    steps += [(_floor(table1_moments, 0.5), 120, 3), (_floor(table1_moments, 0.999), 120, 3)]
+    steps += [(below, 200, 1), (_floor(table1_moments, 0.999), 80, 2)]
+    lp = SiftedFaceLP(b)
+    for target, n, seed in steps:
+        sifted = lp.vertex(target, n, np.random.default_rng(seed))
+        full = FaceLP(b).vertex(target, n, np.random.default_rng(seed))
+        assert _same_vertex(sifted, full), (n, seed)

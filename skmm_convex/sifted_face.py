@@ -25,6 +25,9 @@ _PENALTY = 10.0
 # (HiGHS's own dual feasibility tolerance in optimal_face._HIGHS_OPTIONS)
 _PRICE_TOLERANCE = 1e-10
 _MAX_ROUNDS = 200
+# phase 1 proves the polytope empty when the rows' least total violation exceeds this (far
+# above HiGHS's feasibility tolerance, 1e-10); below it the LP over all N decides
+_EMPTY_MARGIN = 1e-6
 
 
 class SiftedFaceLP:
@@ -48,11 +51,13 @@ class SiftedFaceLP:
     none does, ``(y, mu)`` is dual feasible for the LP over all N (with the artificials), so
     the restricted optimum is that LP's optimum. With ``e = 0`` it is feasible for the original
     LP and optimal there (the original LP is the same LP with ``e`` forced to 0), hence its
-    unique optimal vertex. If some ``e > 0`` remains, that proves nothing (``M`` is finite):
-    the original LP over all N then decides, warm in one :class:`FaceLP` (the binding case,
-    whose verdict :class:`~skmm_convex.solve.MomentMatching` remembers). First guess: the n
-    points of smallest ``r_i - B_i'y`` at the cap for the duals ``y`` of the previous call with
-    the same cost (``y = 0`` otherwise), the ``2(k + 1)`` around the n-th free.
+    unique optimal vertex. If some ``e > 0`` remains, that proves nothing (``M`` is finite), so
+    phase 1 follows on the same model: cost 0 on the weights and 1 on the artificials, priced
+    the same way. Its converged optimum is the least total violation ``min 1'e`` over all N
+    points (LP duality again); above ``1e-6`` the polytope is empty (:attr:`infeasible`),
+    below it the LP over all N (one :class:`FaceLP`) decides. First guess: the n points of
+    smallest ``r_i - B_i'y`` at the cap, for the duals ``y`` of the previous call with the
+    same cost (``y = 0`` otherwise), and the ``2(k + 1)`` around the n-th free.
     """
 
     def __init__(self, normalized_moments: np.ndarray) -> None:
@@ -72,7 +77,8 @@ class SiftedFaceLP:
         -------
         ndarray, shape (N,), or None when the polytope is empty (or HiGHS fails). The simplex
         iterations of the call are left in :attr:`iterations`, the restricted LPs solved in
-        :attr:`rounds`, and whether HiGHS proved the polytope empty in :attr:`infeasible`.
+        :attr:`rounds`, and whether the polytope was proven empty (by phase 1, or by HiGHS
+        over all N) in :attr:`infeasible`.
         """
         b, k = self.normalized_moments, self.n_rows
         cost = rng.random(self.n_samples)
@@ -83,40 +89,44 @@ class SiftedFaceLP:
         self._cost, self._duals = cost, None
         self.iterations = self.rounds = 0
         self.infeasible = False
-        highs, columns = _restricted_model(b, cost, target, cap, status)
-        rows = np.arange(k + 1, dtype=np.int32)
-        while self.rounds < _MAX_ROUNDS:
-            highs.run()
-            self.rounds += 1
-            self.iterations += max(int(highs.getInfo().simplex_iteration_count), 0)
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        restricted = _RestrictedLP(b, cost, target, cap, status)
+        if not self._sift(restricted, cost):
+            return self._over_all_points(cost, target, n)
+        if restricted.artificial_total() > 0:
+            # phase 1 over all N: the least total violation of the rows, by the same pricing
+            restricted.set_phase_one()
+            if not self._sift(restricted, np.zeros_like(cost)):
                 return self._over_all_points(cost, target, n)
-            solution = highs.getSolution()
-            duals = np.asarray(solution.row_dual, dtype=float)
+            if restricted.artificial_total() > _EMPTY_MARGIN:
+                self.infeasible = True
+                return None
+            return self._over_all_points(cost, target, n)  # too close to call here
+        s = restricted.weights()
+        self._duals = restricted.duals[:k]
+        return _polish_basic_solution(s, b, target, n)
+
+    def _sift(self, restricted: _RestrictedLP, cost: np.ndarray) -> bool:
+        """Solve, price every fixed weight with ``cost``, free the violators; until none is.
+
+        False when HiGHS does not reach an optimum or the rounds run out.
+        """
+        b, k, status = self.normalized_moments, self.n_rows, restricted.status
+        while self.rounds < _MAX_ROUNDS:
+            iterations = restricted.run()
+            self.rounds += 1
+            self.iterations += iterations
+            if restricted.duals is None:
+                return False
+            duals = restricted.duals
             reduced = cost - b.T @ duals[:k] - duals[k]
             wrong_sign = np.where(status == _LOWER, -reduced, 0.0)
             wrong_sign = np.where(status == _UPPER, reduced, wrong_sign)
             entering = np.flatnonzero(wrong_sign > _PRICE_TOLERANCE)
             if entering.size == 0:
-                break
-            entering = entering[np.argsort(-wrong_sign[entering], kind="stable")[: 2 * (k + 1)]]
-            from_cap = bool(np.any(status[entering] == _UPPER))
-            status[entering] = _FREE
-            _add_columns(highs, b, cost, cap, entering)
-            columns = np.concatenate([columns, entering])
-            if from_cap:  # their fixed contribution moves into the restricted LP
-                lower, total = _row_bounds(b, target, cap, status)
-                upper = np.append(np.full(k, highspy.kHighsInf), total)
-                highs.changeRowsBounds(k + 1, rows, np.append(lower, total), upper)
-        else:
-            return self._over_all_points(cost, target, n)
-        x = np.asarray(solution.col_value, dtype=float)
-        if np.any(x[columns < 0] > 0):  # artificials in use: the full LP decides
-            return self._over_all_points(cost, target, n)
-        s = np.where(status == _UPPER, cap, 0.0)
-        s[columns[columns >= 0]] = x[columns >= 0]
-        self._duals = duals[:k]
-        return _polish_basic_solution(s, b, target, n)
+                return True
+            order = np.argsort(-wrong_sign[entering], kind="stable")
+            restricted.free(entering[order[: 2 * (k + 1)]])
+        return False
 
     def _first_guess(self, cost: np.ndarray, duals: np.ndarray | None, n: int) -> np.ndarray:
         """Bounds guessed from the duals ``y``: the n smallest ``r_i - B_i'y`` at the cap."""
@@ -150,53 +160,99 @@ class _GivenCost:
         return self._cost
 
 
-def _row_bounds(
-    b: np.ndarray, target: np.ndarray, cap: float, status: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """Lower bounds of the moment rows and the right side of the sum row, net of fixed weights."""
-    at_cap = status == _UPPER
-    return target - cap * b[:, at_cap].sum(axis=1), 1.0 - cap * at_cap.sum()
+class _RestrictedLP:
+    """The LP in the free weights (the others fixed at a bound), with artificial slacks."""
 
+    def __init__(
+        self, b: np.ndarray, cost: np.ndarray, target: np.ndarray, cap: float, status: np.ndarray
+    ) -> None:
+        self.b, self.cost, self.target, self.cap, self.status = b, cost, target, cap, status
+        k = b.shape[0]
+        self.highs = highs = _new_highs()
+        highs.setOptionValue("presolve", "off")  # small and re-solved after every pricing round
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = k + 2, k + 1
+        lp.col_cost_ = np.full(k + 2, _PENALTY)
+        lp.col_lower_, lp.col_upper_ = np.zeros(k + 2), np.full(k + 2, inf)
+        lower, total = self._row_bounds()
+        lp.row_lower_ = np.append(lower, total)
+        lp.row_upper_ = np.append(np.full(k, inf), total)
+        # artificials: one per moment row, and e_+ - e_- on the sum row
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.arange(k + 3, dtype=np.int32)
+        lp.a_matrix_.index_ = np.append(np.arange(k + 1), k).astype(np.int32)
+        lp.a_matrix_.value_ = np.append(np.ones(k + 1), -1.0)
+        highs.passModel(lp)
+        # the model's columns: weight index, or -1 for an artificial
+        self.columns = np.full(k + 2, -1)
+        self._add(np.flatnonzero(status == _FREE))
+        self.duals: np.ndarray | None = None
+        self._values: np.ndarray | None = None
 
-def _restricted_model(
-    b: np.ndarray, cost: np.ndarray, target: np.ndarray, cap: float, status: np.ndarray
-) -> tuple[highspy.Highs, np.ndarray]:
-    """A HiGHS model over the free weights and the artificials; its columns (-1: artificial)."""
-    k = b.shape[0]
-    free = np.flatnonzero(status == _FREE)
-    highs = _new_highs()
-    highs.setOptionValue("presolve", "off")  # small and re-solved after every pricing round
-    lower, total = _row_bounds(b, target, cap, status)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = k + 2, k + 1
-    lp.col_cost_ = np.full(k + 2, _PENALTY)
-    lp.col_lower_, lp.col_upper_ = np.zeros(k + 2), np.full(k + 2, inf)
-    lp.row_lower_ = np.append(lower, total)
-    lp.row_upper_ = np.append(np.full(k, inf), total)
-    # artificials: one per moment row, and e_+ - e_- on the sum row
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(k + 3, dtype=np.int32)
-    lp.a_matrix_.index_ = np.append(np.arange(k + 1), k).astype(np.int32)
-    lp.a_matrix_.value_ = np.append(np.ones(k + 1), -1.0)
-    highs.passModel(lp)
-    _add_columns(highs, b, cost, cap, free)
-    return highs, np.concatenate([np.full(k + 2, -1), free])
+    def run(self) -> int:
+        """Solve; leave the row duals in :attr:`duals` (None unless optimal). Iterations."""
+        highs = self.highs
+        highs.run()
+        iterations = max(int(highs.getInfo().simplex_iteration_count), 0)
+        self.duals = self._values = None
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            solution = highs.getSolution()
+            self.duals = np.asarray(solution.row_dual, dtype=float)
+            self._values = np.asarray(solution.col_value, dtype=float)
+        return iterations
 
+    def free(self, entering: np.ndarray) -> None:
+        """Move fixed weights ``entering`` into the LP (at 0; a dual simplex restart)."""
+        from_cap = bool(np.any(self.status[entering] == _UPPER))
+        self.status[entering] = _FREE
+        self._add(entering)
+        if from_cap:  # their fixed contribution moves into the restricted LP
+            k = self.b.shape[0]
+            lower, total = self._row_bounds()
+            upper = np.append(np.full(k, highspy.kHighsInf), total)
+            rows = np.arange(k + 1, dtype=np.int32)
+            self.highs.changeRowsBounds(k + 1, rows, np.append(lower, total), upper)
 
-def _add_columns(
-    highs: highspy.Highs, b: np.ndarray, cost: np.ndarray, cap: float, columns: np.ndarray
-) -> None:
-    """Append weights ``columns`` (bounds ``[0, cap]``, entries ``B_i`` and 1) to the model."""
-    k, count = b.shape[0], columns.size
-    values = np.vstack([b[:, columns], np.ones((1, count))]).ravel(order="F")
-    highs.addCols(
-        count,
-        cost[columns],
-        np.zeros(count),
-        np.full(count, cap),
-        count * (k + 1),
-        np.arange(0, count * (k + 1), k + 1, dtype=np.int32),
-        np.tile(np.arange(k + 1, dtype=np.int32), count),
-        values,
-    )
+    def set_phase_one(self) -> None:
+        """Cost 0 on the weights, 1 on the artificials: minimise the total violation."""
+        phase_one = (self.columns < 0).astype(float)
+        every = np.arange(self.columns.size, dtype=np.int32)
+        self.highs.changeColsCost(every.size, every, phase_one)
+        self.cost = np.zeros_like(self.cost)  # for the weights added from now on
+
+    def artificial_total(self) -> float:
+        """The sum of the artificial slacks at the last optimum."""
+        return float(self._values[self.columns < 0].sum())
+
+    def weights(self) -> np.ndarray:
+        """The full weight vector: the LP's values on W, the fixed bounds elsewhere."""
+        s = np.where(self.status == _UPPER, self.cap, 0.0)
+        inside = self.columns >= 0
+        s[self.columns[inside]] = self._values[inside]
+        return s
+
+    def _row_bounds(self) -> tuple[np.ndarray, float]:
+        """Lower bounds of the moment rows and the right side of the sum row, net of the
+        weights fixed at the cap."""
+        at_cap = self.status == _UPPER
+        return (
+            self.target - self.cap * self.b[:, at_cap].sum(axis=1),
+            1.0 - self.cap * at_cap.sum(),
+        )
+
+    def _add(self, columns: np.ndarray) -> None:
+        """Append weights ``columns`` (bounds ``[0, cap]``, entries ``B_i`` and 1)."""
+        k, count = self.b.shape[0], columns.size
+        values = np.vstack([self.b[:, columns], np.ones((1, count))]).ravel(order="F")
+        self.highs.addCols(
+            count,
+            self.cost[columns],
+            np.zeros(count),
+            np.full(count, self.cap),
+            count * (k + 1),
+            np.arange(0, count * (k + 1), k + 1, dtype=np.int32),
+            np.tile(np.arange(k + 1, dtype=np.int32), count),
+            values,
+        )
+        self.columns = np.concatenate([self.columns, columns])

@@ -216,3 +216,19 @@ def test_sifting_defers_to_the_lp_over_all_points_when_phase_one_is_too_close(
     vertex = lp.vertex(_floor(table1_moments, 0.999), 48, np.random.default_rng(2))
     full = FaceLP(b).vertex(_floor(table1_moments, 0.999), 48, np.random.default_rng(2))
     assert _same_vertex(vertex, full)
+
+
+def test_sifting_on_small_random_instances_matches_the_full_lp():
+    """Small instances (N = 300, k = 3: a first guess frees 32 weights) at every kind of
+    budget, n = 1 and n = N included, with floors from easy to impossible: the same vertex
+    or the same None as the LP over all N."""
+    rng = np.random.default_rng(11)
+    for trial in range(4):
+        b = rng.gamma(1.0, size=(3, 300))
+        b /= b.mean(axis=1, keepdims=True)  # B (1/N) = 1, as for normalised moments
+        for n in (1, 2, 7, 60, 299, 300):
+            for level in (0.5, 0.95, 1.0, 1.02, 3.0):
+                target = np.full(3, level)
+                sifted = SiftedFaceLP(b).vertex(target, n, np.random.default_rng(trial))
+                full = FaceLP(b).vertex(target, n, np.random.default_rng(trial))
+                assert _same_vertex(sifted, full), (trial, n, level)

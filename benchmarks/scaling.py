@@ -195,11 +195,13 @@ def sweeps_markdown(sweep_records) -> str:
             srows,
         )
         + "\nBoth sides use rng=3 per solve; each time is the best of "
-        f"{SWEEP_REPEAT} runs of the whole sweep. In vertex mode the degeneracy LPs of a "
-        "re-solve start from the previous basis of one HiGHS model (`optimal_face.FaceLP`), "
-        "and a binding verdict is remembered (binding at (n', c') implies binding at "
-        "n >= n', c_S <= c'), so a binding sweep runs the LP over all N once; a fresh solve "
-        "builds everything and solves from scratch. Clarabel (the QP) has no warm start.\n"
+        f"{SWEEP_REPEAT} runs of the whole sweep. In vertex mode the degeneracy LP is "
+        "solved by sifting (`sifted_face.SiftedFaceLP`: restricted LPs over a few hundred "
+        "points, every point priced), fresh and re-solved alike; a re-solve with the same "
+        "cost only starts from the previous duals. A binding verdict is remembered (binding "
+        "at (n', c') implies binding at n >= n', c_S <= c'), so a binding sweep runs the LP "
+        "over all N once; a fresh solve builds everything and solves from scratch. Clarabel "
+        "(the QP) has no warm start.\n"
     )
 
 

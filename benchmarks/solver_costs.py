@@ -20,6 +20,7 @@ import skmm_convex as skmm
 import skmm_convex.optimal_face as optimal_face
 from skmm_convex.optimal_face import FACE_SLACK, FaceLP
 from skmm_convex.problems import direction_weights
+from skmm_convex.sifted_face import SiftedFaceLP
 from skmm_convex.solve import MomentMatching, _face_vertex_near
 from skmm_convex.solvers import DEFAULT_SOLVER_OPTIONS
 from skmm_convex.working_set import RestrictedQP, reduced_gradient, solve_working_set
@@ -52,19 +53,27 @@ def lp_costs() -> list[dict[str, Any]]:
         floor = np.full(b.shape[0], (1 - FACE_SLACK) / 0.9)
         lp = FaceLP(b)
         start = time.perf_counter()
-        zero = lp.vertex(floor, 120, np.random.default_rng(0))
+        lp.vertex(floor, 120, np.random.default_rng(0))
         t_zero = time.perf_counter() - start
+        zero_infeasible = lp.infeasible
         target = np.minimum(b @ s, 1 / 0.9) * (1 - FACE_SLACK)
         start = time.perf_counter()
         lp.vertex(target, 120, np.random.default_rng(1))
         t_warm = time.perf_counter() - start
         t_support = min(_seconds(_face_vertex_near, b, s, 120, 0.9, seed=1) for _ in range(3))
+        sifted = SiftedFaceLP(b)
+        start = time.perf_counter()
+        sifted.vertex(floor, 120, np.random.default_rng(0))
+        t_sifted = time.perf_counter() - start
         rows.append(
             {
                 "r": n_features,
                 "m": m,
                 "zero_lp_s": t_zero,
-                "zero_lp_infeasible": zero is None,
+                "zero_lp_infeasible": zero_infeasible,
+                "zero_lp_sifted_s": t_sifted,
+                "sifted_infeasible": sifted.infeasible,
+                "sifted_rounds": sifted.rounds,
                 "vertex_lp_all_n_warm_s": t_warm,
                 "vertex_lp_support_s": t_support,
                 "support": int(np.sum(s > 1e-9 / 120)),
@@ -79,26 +88,27 @@ def sweep_lps() -> list[dict[str, Any]]:
     floor = np.full(b.shape[0], (1 - FACE_SLACK) / 0.999)
     default = dict(optimal_face._HIGHS_OPTIONS)
     rows = []
-    for label, extra in (
-        ("default (scaled)", {}),
-        ("simplex_scale_strategy=0", {"simplex_scale_strategy": 0}),
+    for label, extra, model in (
+        ("default (scaled)", {}, FaceLP),
+        ("simplex_scale_strategy=0", {"simplex_scale_strategy": 0}, FaceLP),
+        ("sifted (SiftedFaceLP, what a solve uses)", {}, SiftedFaceLP),
     ):
         optimal_face._HIGHS_OPTIONS = {**default, **extra}
         try:
             cold_its, warm_its = [], []
 
-            def cold(its=cold_its):
+            def cold(its=cold_its, model=model):
                 its.clear()
                 out = []
                 for n in SWEEP:
-                    lp = FaceLP(b)
+                    lp = model(b)
                     out.append(lp.vertex(floor, n, np.random.default_rng(3)))
                     its.append(lp.iterations)
                 return out
 
-            def warm(its=warm_its):
+            def warm(its=warm_its, model=model):
                 its.clear()
-                lp = FaceLP(b)
+                lp = model(b)
                 out = []
                 for n in SWEEP:
                     out.append(lp.vertex(floor, n, np.random.default_rng(3)))
@@ -223,13 +233,18 @@ def run() -> tuple[str, dict[str, Any]]:
             "m",
             "zero_lp_s",
             "zero_lp_infeasible",
+            "zero_lp_sifted_s",
+            "sifted_infeasible",
+            "sifted_rounds",
             "vertex_lp_all_n_warm_s",
             "vertex_lp_support_s",
             "support",
         ],
     )
     body += (
-        "\n`zero_lp_s`: the degeneracy LP over all N (infeasible here), cold. "
+        "\n`zero_lp_s`: the degeneracy LP over all N (infeasible here), cold, and whether HiGHS "
+        "proved it so. `zero_lp_sifted_s`: the same LP by sifting (`SiftedFaceLP`: restricted "
+        "LPs, every point priced, emptiness proven by phase 1), cold, its verdict and rounds. "
         "`vertex_lp_all_n_warm_s`: the optimal-face LP over all N, warm after it. "
         "`vertex_lp_support_s`: the same face restricted to the support of the QP's s "
         "(what the solve uses), best of 3.\n"
@@ -238,7 +253,11 @@ def run() -> tuple[str, dict[str, Any]]:
         raw["sweep_lps"],
         ["highs", "cold_s", "warm_s", "cold_iterations", "warm_iterations", "max_difference"],
     )
-    body += "\nBest of 3; `max_difference` between the cold and the warm vertices.\n"
+    body += (
+        "\nBest of 3; `max_difference` between the cold and the warm vertices. Cold: a new "
+        "model per budget; warm: one model re-solved (for `SiftedFaceLP`, warm means starting "
+        "from the previous duals; the iterations are those of its restricted LPs).\n"
+    )
     body += "\n## Working-set rounds (N = 2000, r = 2400, n = 120)\n\n" + _table(
         raw["working_set_rounds"],
         [

@@ -11,6 +11,7 @@ import pytest
 
 import skmm_convex as skmm
 from skmm_convex.optimal_face import FACE_SLACK, FaceLP, face_vertex
+from skmm_convex.sifted_face import SiftedFaceLP
 from skmm_convex.solve import MomentMatching
 
 
@@ -106,18 +107,18 @@ def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypa
     skip the degeneracy LP, and (the memo drawing the same costs) return exactly the weights
     of fresh programs."""
     calls = []
-    original = FaceLP.vertex
+    original = SiftedFaceLP.vertex
 
     def counted(self, target, n, rng):
         calls.append(self.n_samples)
         return original(self, target, n, rng)
 
-    monkeypatch.setattr(FaceLP, "vertex", counted)
+    monkeypatch.setattr(SiftedFaceLP, "vertex", counted)
     program = MomentMatching(table1_moments)
     budgets = [(48, 0.5), (120, 0.5), (400, 0.4)]
     swept = [program.solve(n, c_s, rng=5) for n, c_s in budgets]
     full_size = table1_moments.normalized_moments.shape[1]
-    # the first solve runs the LP over all N; later ones only the small vertex LPs
+    # the first solve runs the LP over all N (sifted); later ones only the small vertex LPs
     assert calls.count(full_size) == 1
     for (n, c_s), solution in zip(budgets, swept, strict=True):
         assert not solution.degenerate and solution.solver == "CLARABEL"
@@ -132,3 +133,102 @@ def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypa
         warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
         assert program.solve(48, 0.999, rng=5).degenerate
     assert calls.count(full_size) == before + 1
+
+
+def _same_vertex(sifted, full):
+    """Bitwise equal after polishing (both are the LP's unique optimum), or both None."""
+    return (sifted is None and full is None) or (
+        sifted is not None and full is not None and np.array_equal(sifted, full)
+    )
+
+
+@pytest.mark.parametrize("c_s", [0.999, 0.9])
+def test_sifting_returns_the_vertex_of_the_lp_over_all_points(table1_moments, c_s):
+    """Fresh sifted LPs against the LP over all N points: the same vertex bit for bit when
+    feasible (c_s = 0.999), the same verdict when not (c_s = 0.9: the artificials stay in use
+    and the full LP proves it empty), over several budgets and cost draws."""
+    b = table1_moments.normalized_moments
+    floor = _floor(table1_moments, c_s)
+    for n in (48, 120, 1600):
+        for seed in (0, 7):
+            sifted = SiftedFaceLP(b)
+            vertex = sifted.vertex(floor, n, np.random.default_rng(seed))
+            full_lp = FaceLP(b)
+            full = full_lp.vertex(floor, n, np.random.default_rng(seed))
+            assert _same_vertex(vertex, full), (n, seed)
+            # settled without the LP over all N (no fallback model built)
+            assert sifted._full is None and sifted.rounds >= 1
+            # HiGHS over all N can fail without a verdict (seen at n = 120, seed 0)
+            assert sifted.infeasible >= full_lp.infeasible
+            if sifted.infeasible:
+                assert _least_total_violation(b, floor, n) > 1e-6
+
+
+def _least_total_violation(b, target, n):
+    """``min 1'e`` over ``{B s + e >= target, 0 <= s <= 1/n, sum(s) = 1, e >= 0}``, by
+    scipy's interior-point HiGHS over all N points (another algorithm than the simplex)."""
+    from scipy.optimize import linprog
+
+    k, size = b.shape
+    cost = np.concatenate([np.zeros(size), np.ones(k)])
+    result = linprog(
+        cost,
+        A_ub=-np.hstack([b, np.eye(k)]),
+        b_ub=-target,
+        A_eq=np.concatenate([np.ones(size), np.zeros(k)])[None, :],
+        b_eq=[1.0],
+        bounds=[(0, 1 / n)] * size + [(0, None)] * k,
+        method="highs-ipm",
+    )
+    assert result.status == 0
+    return result.fun
+
+
+def test_a_sifted_sweep_returns_the_fresh_vertices(table1_moments):
+    """One SiftedFaceLP re-solved through budgets up and down, costs repeated and changed, a
+    binding floor in between (fallback to the full LP) and a below-floor target (the optimal
+    face of a non-degenerate solve): every answer equals a fresh LP over all N points."""
+    b = table1_moments.normalized_moments
+    below = np.minimum(b @ np.full(b.shape[1], 1 / b.shape[1]), 1 / 0.9) * 0.999
+    steps = [(_floor(table1_moments, 0.999), n, 3) for n in (48, 400, 1600, 64)]
+    steps += [(_floor(table1_moments, 0.5), 120, 3), (_floor(table1_moments, 0.999), 120, 3)]
+    steps += [(below, 200, 1), (_floor(table1_moments, 0.999), 80, 2)]
+    lp = SiftedFaceLP(b)
+    for target, n, seed in steps:
+        sifted = lp.vertex(target, n, np.random.default_rng(seed))
+        full = FaceLP(b).vertex(target, n, np.random.default_rng(seed))
+        assert _same_vertex(sifted, full), (n, seed)
+
+
+def test_sifting_defers_to_the_lp_over_all_points_when_phase_one_is_too_close(
+    table1_moments, monkeypatch
+):
+    """A least violation below the margin proves nothing: the full LP (FaceLP, same cost)
+    then decides (forced here by an infinite margin)."""
+    from skmm_convex import sifted_face
+
+    monkeypatch.setattr(sifted_face, "_EMPTY_MARGIN", np.inf)
+    b = table1_moments.normalized_moments
+    lp = SiftedFaceLP(b)
+    assert lp.vertex(_floor(table1_moments, 0.5), 48, np.random.default_rng(2)) is None
+    assert lp.infeasible and lp._full is not None and lp._full.infeasible
+    # a feasible floor afterwards is still settled by sifting, with the fresh LP's vertex
+    vertex = lp.vertex(_floor(table1_moments, 0.999), 48, np.random.default_rng(2))
+    full = FaceLP(b).vertex(_floor(table1_moments, 0.999), 48, np.random.default_rng(2))
+    assert _same_vertex(vertex, full)
+
+
+def test_sifting_on_small_random_instances_matches_the_full_lp():
+    """Small instances (N = 300, k = 3: a first guess frees 32 weights) at every kind of
+    budget, n = 1 and n = N included, with floors from easy to impossible: the same vertex
+    or the same None as the LP over all N."""
+    rng = np.random.default_rng(11)
+    for trial in range(4):
+        b = rng.gamma(1.0, size=(3, 300))
+        b /= b.mean(axis=1, keepdims=True)  # B (1/N) = 1, as for normalised moments
+        for n in (1, 2, 7, 60, 299, 300):
+            for level in (0.5, 0.95, 1.0, 1.02, 3.0):
+                target = np.full(3, level)
+                sifted = SiftedFaceLP(b).vertex(target, n, np.random.default_rng(trial))
+                full = FaceLP(b).vertex(target, n, np.random.default_rng(trial))
+                assert _same_vertex(sifted, full), (trial, n, level)

@@ -359,14 +359,14 @@ class MomentMatching:
         b_w = b[:, working]
         s = repair_capped_simplex(result.s, 1.0 / n)
         # certified non-degenerate by the objective and its gap: no LP. Otherwise the LP
-        # decides, on the working set first, then over all N points
+        # decides, on the working set first, then over all N points (by sifting)
         zero_face_vertex = None
         if not _proven_positive(result.objective, result.gap, self.weights, c_s):
             zero_face_vertex = face_vertex(b_w, floor, n, face_rng)
             if zero_face_vertex is not None:
                 zero_face_vertex = _extend(zero_face_vertex, working, size)
             else:
-                zero_face_vertex = face_vertex(b, floor, n, face_rng)
+                zero_face_vertex = self._face_lp.vertex(floor, n, face_rng)
         degenerate = zero_face_vertex is not None
         mode = "interior"
         if solution == "vertex":

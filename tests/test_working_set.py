@@ -120,3 +120,33 @@ def test_pruned_and_growing_working_sets_reach_the_same_optimum(moments, c_s):
     assert abs(pruned.objective - grown.objective) <= pruned.gap + grown.gap
     assert pruned.rounds > 1  # the instance exercises the pruning
     assert pruned.working_set.size < grown.working_set.size
+
+
+def test_degeneracy_falls_back_to_the_sifted_lp_over_all_points(moments, monkeypatch):
+    """When the zero-face LP is empty on the working set, the LP over all N decides."""
+    import skmm_convex.solve as solve_module
+    from skmm_convex.optimal_face import FACE_SLACK
+    from skmm_convex.sifted_face import SiftedFaceLP
+
+    def empty_on_a_subset(b, target, n, rng):  # as if no zero-face point were in W
+        assert b.shape[1] < moments.whitened.shape[0]
+        return None
+
+    calls = []
+    original = SiftedFaceLP.vertex
+
+    def counted(self, target, n, rng):
+        vertex = original(self, target, n, rng)
+        calls.append(vertex)
+        return vertex
+
+    monkeypatch.setattr(solve_module, "face_vertex", empty_on_a_subset)
+    monkeypatch.setattr(SiftedFaceLP, "vertex", counted)
+    solution = _solve(moments, "working-set", 24, 1.0, "interior")
+    assert len(calls) == 1 and calls[0] is not None
+    assert solution.degenerate
+    b = moments.normalized_moments
+    # the LP's floor is (1 - FACE_SLACK) / c_s, met to the polish's 1e-12 (relative)
+    floor = (1.0 - FACE_SLACK) * (1.0 - 1e-12)
+    assert np.all(b @ calls[0] >= floor) and calls[0].sum() == pytest.approx(1.0)
+    assert np.count_nonzero(calls[0]) <= 24 + moments.n_directions + 1

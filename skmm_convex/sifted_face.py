@@ -71,6 +71,7 @@ class SiftedFaceLP:
         self.iterations = 0
         self.rounds = 0
         self.infeasible = False
+        self.violation = np.nan
 
     def vertex(self, target: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray | None:
         """As :meth:`optimal_face.FaceLP.vertex` (same cost draw, same vertex).
@@ -106,6 +107,58 @@ class SiftedFaceLP:
         s = restricted.weights()
         self._duals = restricted.duals[:k]
         return _polish_basic_solution(s, b, target, n)
+
+    def least_violation(
+        self, target: np.ndarray, n: int, row_costs: np.ndarray
+    ) -> np.ndarray | None:
+        """Weights in the capped simplex of least ``sum_j row_costs_j (target_j - (B s)_j)_+``.
+
+        Parameters
+        ----------
+        target : ndarray, shape (k,)
+            Lower bounds on the relative moments ``B s``.
+        n : int
+            Budget (cap ``1/n``).
+        row_costs : ndarray, shape (k,)
+            Positive cost of a unit of violation of each row.
+
+        Returns
+        -------
+        ndarray, shape (N,), a basic optimal solution (at most ``k + 1`` weights strictly
+        between 0 and ``1/n``), or None when HiGHS fails. Its weighted violation ``c'e`` is
+        left in :attr:`violation` and :meth:`proves_empty` reads it.
+
+        Notes
+        -----
+        The LP ``min c'e  s.t.  B s + e >= target, e >= 0, s`` in the capped simplex, by the
+        same sifting as :meth:`vertex` (weights cost 0; first guess: the n largest
+        ``(B'c)_i`` at the cap). The sum row keeps its artificials at a cost above
+        ``max_i (B'c)_i``, what one unit of mass can buy in weighted violation, so they stay
+        at 0 at the optimum. With ``c = w^2`` (the QP's weights, which the QP squares
+        the violations with) its support seeds the working set of a binding solve.
+        """
+        b = self.normalized_moments
+        row_costs = np.asarray(row_costs, dtype=float)
+        free_cost = np.zeros(self.n_samples)
+        status = self._first_guess(free_cost, row_costs, n)
+        self.iterations = self.rounds = 0
+        target = np.asarray(target, dtype=float)
+        restricted = _RestrictedLP(b, free_cost, target, 1.0 / n, status)
+        exact = 1.0 + 2.0 * float(np.max(b.T @ row_costs))
+        restricted.set_artificial_costs(np.append(row_costs, [exact, exact]))
+        self.violation = np.nan
+        if not self._sift(restricted, free_cost):
+            return None
+        self.violation = float(row_costs @ restricted.artificial_values()[:-2])
+        return restricted.weights()
+
+    def proves_empty(self, row_costs: np.ndarray) -> bool:
+        """Whether the last :meth:`least_violation` proves ``{B s >= target}`` empty.
+
+        Its optimum over all N is 0 when the polytope is not empty; a value above
+        ``1e-6 sum(c)`` is far outside what HiGHS's tolerances (1e-10) could leave.
+        """
+        return bool(self.violation > _EMPTY_MARGIN * float(np.sum(row_costs)))
 
     def _sift(self, restricted: _RestrictedLP, cost: np.ndarray) -> bool:
         """Solve, price every fixed weight with ``cost``, free the violators; until none is.
@@ -223,9 +276,18 @@ class _RestrictedLP:
         self.highs.changeColsCost(every.size, every, phase_one)
         self.cost = np.zeros_like(self.cost)  # for the weights added from now on
 
+    def set_artificial_costs(self, costs: np.ndarray) -> None:
+        """Costs of the ``k + 2`` artificials: one per moment row, then ``e_+``, ``e_-``."""
+        artificials = np.flatnonzero(self.columns < 0).astype(np.int32)
+        self.highs.changeColsCost(artificials.size, artificials, np.asarray(costs, dtype=float))
+
     def artificial_total(self) -> float:
         """The sum of the artificial slacks at the last optimum."""
-        return float(self._values[self.columns < 0].sum())
+        return float(self.artificial_values().sum())
+
+    def artificial_values(self) -> np.ndarray:
+        """The artificial slacks at the last optimum: one per moment row, then e_+, e_-."""
+        return self._values[self.columns < 0]
 
     def weights(self) -> np.ndarray:
         """The full weight vector: the LP's values on W, the fixed bounds elsewhere."""

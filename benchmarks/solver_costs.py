@@ -23,7 +23,13 @@ from skmm_convex.problems import direction_weights
 from skmm_convex.sifted_face import SiftedFaceLP
 from skmm_convex.solve import MomentMatching, _face_vertex_near
 from skmm_convex.solvers import DEFAULT_SOLVER_OPTIONS
-from skmm_convex.working_set import RestrictedQP, reduced_gradient, solve_working_set
+from skmm_convex.working_set import (
+    RestrictedQP,
+    initial_working_set,
+    reduced_gradient,
+    seeded_working_set,
+    solve_working_set,
+)
 
 from .common import markdown_table, timed
 
@@ -135,44 +141,58 @@ def sweep_lps() -> list[dict[str, Any]]:
 
 
 def working_set_rounds() -> list[dict[str, Any]]:
-    """Per round of the working set (N = 2000, m = 32 and 40, n = 120, c_S = 0.9 and 0.5)."""
+    """Per round of the working set (N = 2000, m = 32 and 40, n = 120, c_S = 0.9 and 0.5),
+    from both first sets: :func:`initial_working_set` (interior mode) and the support of the
+    least-violation LP (vertex mode, :func:`seeded_working_set`)."""
     rows = []
     for m in (32, 40):
         moments = _moments(2400, m)
         b, weights = moments.normalized_moments, direction_weights(moments, "paper")
         for c_s in (0.9, 0.5):
-            rounds = []
+            for first in ("initial_working_set", "least-violation LP"):
+                rounds = []
 
-            def solve(problem: cp.Problem, rounds=rounds) -> tuple[str, str, int]:
-                start = time.perf_counter()
-                problem.get_problem_data("CLARABEL")
-                compiled = time.perf_counter()
-                problem.solve(solver="CLARABEL", **DEFAULT_SOLVER_OPTIONS["CLARABEL"])
-                iterations = problem.solver_stats.num_iters
-                rounds.append(
-                    (
-                        problem.size_metrics.num_scalar_variables,
-                        compiled - start,
-                        time.perf_counter() - compiled,
-                        iterations,
+                def solve(problem: cp.Problem, rounds=rounds) -> tuple[str, str, int]:
+                    start = time.perf_counter()
+                    problem.get_problem_data("CLARABEL")
+                    compiled = time.perf_counter()
+                    problem.solve(solver="CLARABEL", **DEFAULT_SOLVER_OPTIONS["CLARABEL"])
+                    iterations = problem.solver_stats.num_iters
+                    rounds.append(
+                        (
+                            problem.size_metrics.num_scalar_variables,
+                            compiled - start,
+                            time.perf_counter() - compiled,
+                            iterations,
+                        )
                     )
-                )
-                return "CLARABEL", problem.status, iterations
+                    return "CLARABEL", problem.status, iterations
 
-            solve_working_set(b, weights, 120, c_s, solve, rng=np.random.default_rng(0))
-            for index, (size, compile_s, solve_s, iterations) in enumerate(rounds, 1):
-                rows.append(
-                    {
-                        "m": m,
-                        "c_s": c_s,
-                        "round": index,
-                        "variables": size,
-                        "compile_s": compile_s,
-                        "clarabel_s": solve_s,
-                        "iterations": iterations,
-                        "ms_per_iteration": 1e3 * solve_s / max(iterations, 1),
-                    }
-                )
+                rng = np.random.default_rng(0)
+                seed_s = 0.0
+                initial = initial_working_set(b, weights, 120, c_s, rng)
+                if first != "initial_working_set":
+                    start = time.perf_counter()
+                    floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+                    seed = SiftedFaceLP(b).least_violation(floor, 120, weights**2)
+                    initial = seeded_working_set(b, weights, seed, 120, c_s)
+                    seed_s = time.perf_counter() - start
+                solve_working_set(b, weights, 120, c_s, solve, rng=rng, initial=initial)
+                for index, (size, compile_s, solve_s, iterations) in enumerate(rounds, 1):
+                    rows.append(
+                        {
+                            "m": m,
+                            "c_s": c_s,
+                            "first set": first,
+                            "seed_lp_s": seed_s if index == 1 else "",
+                            "round": index,
+                            "variables": size,
+                            "compile_s": compile_s,
+                            "clarabel_s": solve_s,
+                            "iterations": iterations,
+                            "ms_per_iteration": 1e3 * solve_s / max(iterations, 1),
+                        }
+                    )
     return rows
 
 
@@ -263,6 +283,8 @@ def run() -> tuple[str, dict[str, Any]]:
         [
             "m",
             "c_s",
+            "first set",
+            "seed_lp_s",
             "round",
             "variables",
             "compile_s",
@@ -270,6 +292,13 @@ def run() -> tuple[str, dict[str, Any]]:
             "iterations",
             "ms_per_iteration",
         ],
+    )
+    body += (
+        "\n`initial_working_set`: the points of smallest gradient at the uniform weights plus "
+        "random others (what interior mode starts from). `least-violation LP`: the support of "
+        "the point of least weighted violation of `B s >= 1/c_S` over all N (a sifted LP, "
+        "`seed_lp_s`) and the points of smallest gradient there (what vertex mode starts "
+        "from).\n"
     )
     body += "\n## The QP over all N = 2000 points (m = 32, n = 48, c_S = 0.9)\n\n" + _table(
         raw["qp_solvers"], ["solver", "outcome", "seconds", "objective_scaled"]

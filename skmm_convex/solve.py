@@ -328,12 +328,12 @@ class MomentMatching:
 
         A vertex of the optimal face restricted to ``{s_i = 0, i not in W}`` is a vertex of the
         optimal face itself (a face of a face), so the vertex mode keeps its meaning. In vertex
-        mode an LP over all N (by sifting) first finds the point of least weighted violation
-        of ``B s >= 1/c_s``. A positive optimum proves the case binding, and that point's
-        support and best-priced points are the first working set (on the Table-1 instance the
-        binding QP then took 1 to 3 rounds instead of 2 to 4). Otherwise the degeneracy LP is
-        tried on the initial working set: when it is feasible there, the optimum is 0, its
-        vertex is optimal and no QP is solved.
+        mode the degeneracy LP is first tried on the initial working set, unless a small LP
+        (the least weighted violation of ``B s >= 1/c_s`` on that set) proves it infeasible:
+        when it is feasible there, the optimum is 0, its vertex is optimal and no QP is
+        solved. Otherwise the same least-violation LP over all N (by sifting) gives a point
+        whose support and best-priced points are the first working set (on the Table-1
+        instance the binding QP then took 1 to 3 rounds instead of 2 to 4).
         """
         gen = np.random.default_rng(rng)
         ws_rng, face_rng = gen.spawn(2)
@@ -342,12 +342,13 @@ class MomentMatching:
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
         initial = initial_working_set(b, self.weights, n, c_s, ws_rng)
         if solution == "vertex":
-            # the point of least weighted violation of B s >= floor over all N (an LP, by
-            # sifting): a positive optimum proves the case binding, and its support seeds the
-            # QP's working set (the QP weighs the same violations, squared)
+            # the least weighted violation of B s >= floor, first on the initial set (a small
+            # LP, feasible): only when it is not proven positive there can the degeneracy LP
+            # on that set be feasible, and an infeasible LP is slow to prove so
             costs = self.weights**2
-            seed = self._face_lp.least_violation(floor, n, costs)
-            if seed is None or not self._face_lp.proves_empty(costs):
+            on_set = SiftedFaceLP(b[:, initial])
+            on_set.least_violation(floor, n, costs)
+            if not on_set.proves_empty(costs):
                 lp = FaceLP(b[:, initial])
                 zero_face_vertex = lp.vertex(floor, n, face_rng)
                 if zero_face_vertex is not None:
@@ -356,6 +357,9 @@ class MomentMatching:
                     return self._certify(
                         s, n, c_s, "HIGHS", "optimal", lp.iterations, seconds, True, "vertex"
                     )
+            # then over all N (by sifting): that point's support and the best-priced points
+            # there seed the QP's working set (the QP weighs the same violations, squared)
+            seed = self._face_lp.least_violation(floor, n, costs)
             if seed is not None:
                 initial = seeded_working_set(b, self.weights, seed, n, c_s)
         result = solve_working_set(

@@ -216,8 +216,8 @@ class MomentMatching:
 
         The degeneracy LP first is the fast order for the degenerate case (the paper's
         ``c_s = 0.999`` on its data, every solve); in a binding case it costs the sifted proof
-        that the polytope is empty (``benchmarks/results/costs.md``: 0.04 s at N = 2000,
-        m = 32, against 0.23 s for the LP over all N).
+        that the polytope is empty (``benchmarks/results/costs.md``: 0.034 s at N = 2000,
+        m = 32, against 0.19 s for the LP over all N).
         """
         b = self.moments.normalized_moments
         floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)

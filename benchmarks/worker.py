@@ -103,14 +103,17 @@ def sweep(task: dict[str, Any]) -> dict[str, Any]:
     """8 budgets through the Parameters of one program against 8 fresh builds and solves."""
     moments, out = _moments(task)
     ns, c_s, mode, strategy = task["ns"], task["c_s"], task["mode"], task["strategy"]
+    solver = task.get("solver", "CLARABEL")
 
     def reuse():
-        program = MomentMatching(moments, strategy=strategy)
+        program = MomentMatching(moments, strategy=strategy, solver=solver)
         return [program.solve(n, c_s, solution=mode, rng=3) for n in ns]
 
     def fresh_solves():
         return [
-            MomentMatching(moments, strategy=strategy).solve(n, c_s, solution=mode, rng=3)
+            MomentMatching(moments, strategy=strategy, solver=solver).solve(
+                n, c_s, solution=mode, rng=3
+            )
             for n in ns
         ]
 

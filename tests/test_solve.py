@@ -51,11 +51,13 @@ def test_objective_formula_matches_the_papers(spiked):
     assert program.program.problem.is_dcp(dpp=True)
 
 
+@pytest.mark.parametrize("solver", ["CLARABEL", "PIQP"])
 @pytest.mark.parametrize("c_s", [0.1, 0.3])
-def test_kkt_conditions_hold_at_the_interior_solution(spiked, c_s):
+def test_kkt_conditions_hold_at_the_interior_solution(spiked, c_s, solver):
     """Stationarity, complementary slackness and dual feasibility from CVXPY's duals."""
-    program = MomentMatching(spiked)
+    program = MomentMatching(spiked, solver=solver, fallback=False)
     solution = quiet_solve(program, 10, c_s, solution="interior")
+    assert solution.solver == solver
     assert solution.status == "optimal" and solution.objective > 0
     qp = program.program
     s, gamma = qp.s.value, qp.gamma.value
@@ -78,6 +80,7 @@ def test_kkt_conditions_hold_at_the_interior_solution(spiked, c_s):
 SECOND_SOLVERS = {
     "SCS": {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000},
     "OSQP": {"eps_abs": 1e-11, "eps_rel": 1e-11, "max_iter": 400_000, "polishing": True},
+    "PIQP": None,  # its DEFAULT_SOLVER_OPTIONS: the options users get with solver="PIQP"
 }
 
 
@@ -99,6 +102,11 @@ def assert_second_solver_agrees(moments, solver, cases):
 
 def test_scs_reaches_the_same_optimum(table1_moments):
     assert_second_solver_agrees(table1_moments[1], "SCS", [(48, 0.5), (400, 0.5), (120, 0.9)])
+
+
+def test_piqp_reaches_the_same_optimum(table1_moments, spiked):
+    assert_second_solver_agrees(table1_moments[1], "PIQP", [(48, 0.5), (400, 0.5), (120, 0.9)])
+    assert_second_solver_agrees(spiked, "PIQP", [(10, 0.1), (10, 0.3), (30, 0.5)])
 
 
 @pytest.mark.slow

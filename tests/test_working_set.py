@@ -49,6 +49,22 @@ def test_working_set_matches_full_qp(moments, n, c_s):
 
 
 @pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
+def test_working_set_with_piqp_matches_the_full_qp_with_clarabel(moments, c_s):
+    """A second interior-point solver in the rounds: the same certified optimum and vertex."""
+    n = 24
+    full = _solve(moments, "full", n, c_s, "vertex")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = MomentMatching(moments, strategy="working-set", solver="PIQP", fallback=False)
+        ws = program.solve(n, c_s, solution="vertex", rng=7)
+    assert ws.solver in ("PIQP", "HIGHS")  # HIGHS: the degeneracy LP settled it, no QP ran
+    assert ws.degenerate == full.degenerate
+    assert abs(ws.objective - full.objective) <= ws.suboptimality_bound + full.suboptimality_bound
+    value = reduced_objective(moments, ws.s, c_s, direction_weights(moments, "paper"))
+    assert ws.suboptimality_bound <= 2 * (GAP_ABS + GAP_REL * value) * moments.eigenvalues[0] ** 2
+
+
+@pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
 def test_working_set_vertex_mode(moments, c_s):
     n = 24
     full = _solve(moments, "full", n, c_s, "vertex")

@@ -39,10 +39,9 @@ FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 # showed relative errors up to 4e-5 on the Table-1 data. Tighter gaps cost a few iterations.
 # tol_feas 1e-12 made Clarabel stop "almost solved" on spectra spanning 12 decades.
 # ``solver_options`` override these.
-# PIQP (proximal interior point, a dependency: on the moment-matching QPs about 2x faster than
-# Clarabel, see benchmarks/results/table1.md) at its default 1e-8 already reached Frank-Wolfe
-# gaps of 4e-13 to 4e-11 on the N = 2000 QP (Clarabel's default: 1e-8); 1e-12 costs one or two
-# iterations more.
+# PIQP (proximal interior point, a dependency) solved the moment-matching QPs about 2x faster
+# than Clarabel and certified a Frank-Wolfe gap of 2e-12 at its own defaults on the N = 2000
+# QP; at 1e-12, 6e-16 for two more iterations (benchmarks/results/costs.md).
 DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
     "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-10},
     "PIQP": {"eps_abs": 1e-12, "eps_rel": 1e-12},

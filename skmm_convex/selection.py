@@ -25,7 +25,13 @@ from .problems import WEIGHTINGS
 from .results import Selection
 from .sampling import SAMPLERS, dominant_direction, sample_indices
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, _sketch_features, non_finite_sketch_error
-from .solve import SOLUTION_MODES, MomentMatching, check_solver, default_solution_mode
+from .solve import (
+    SOLUTION_MODES,
+    STRATEGIES,
+    MomentMatching,
+    check_solver,
+    default_solution_mode,
+)
 
 __all__ = [
     "METHODS",
@@ -84,6 +90,7 @@ def select_skmm(
     weighting: str = "paper",
     solver_options: dict[str, Any] | None = None,
     fallback: bool = True,
+    strategy: str = "auto",
 ) -> Selection:
     """Sketchy Moment Matching: sketch, match moments exactly, sample n indices.
 
@@ -117,7 +124,9 @@ def select_skmm(
         Frobenius objective (an SDP; see :class:`skmm_convex.problems_psd.PSDMomentMatchingSDP`
         and the README, "Full-PSD formulation"); practical up to m of a few dozen.
     solver : str
-        CVXPY solver name, ``"CLARABEL"`` by default.
+        CVXPY solver name, ``"CLARABEL"`` by default. ``"PIQP"`` (installed with the package)
+        solved these QPs about twice as fast, to tighter certificates
+        (``benchmarks/results/costs.md``).
     solution : {"vertex", "interior"} or None
         Which optimal point to sample from: a random vertex of the optimal face (sparse) or
         the interior-point solver's point (spread over all N). None (default) means
@@ -142,6 +151,13 @@ def select_skmm(
     fallback : bool
         If ``solver`` fails, retry with the other of CLARABEL/SCS; ``solution.solver`` names
         the one that produced s (see :class:`~skmm_convex.solve.MomentMatching`).
+    strategy : {"auto", "full", "working-set"}
+        How the diagonal QP is solved (see :class:`~skmm_convex.solve.MomentMatching`): over
+        all N points, or exactly by column generation over small working sets, certified
+        over all N; ``"auto"`` switches to working sets from 20,000 points. With ``c_s < 1``
+        and n much smaller than N, ``"working-set"`` is the faster choice at any N. A
+        degenerate vertex-mode solve by working sets returns a vertex of the same optimal
+        face, but not the same vertex as the full program.
 
     Returns
     -------
@@ -178,6 +194,7 @@ def select_skmm(
     solution = default_solution_mode(formulation, solution)
     check_choice(sampler, "sampler", SKMM_SAMPLERS)
     check_choice(weighting, "weighting", WEIGHTINGS)
+    check_choice(strategy, "strategy", STRATEGIES)
     solver = check_solver(solver)
     solver_options = check_solver_options(solver_options)
     if not isinstance(fallback, bool | np.bool_):
@@ -201,6 +218,7 @@ def select_skmm(
         solver=solver,
         solver_options=solver_options,
         fallback=bool(fallback),
+        strategy=strategy,
     )
     solution_ = program.solve(n, c_s, solution=solution, rng=face_rng)
     indices = skmm_sample(solution_.s, n, sampler, moments, sample_rng)

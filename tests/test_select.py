@@ -55,6 +55,27 @@ def test_options_are_checked_by_name(small_gmm):
         skmm.select(small_gmm.features, 5, solver="NOT_A_SOLVER")
 
 
+def test_working_set_strategy_and_piqp_reach_the_full_programs_optimum(small_gmm):
+    """select(strategy=..., solver=...): the same certified optimum, validated by name."""
+    full = select_quietly(small_gmm.features, 24, rng=3, sketch_dim=16, c_s=0.5)
+    ws = select_quietly(
+        small_gmm.features,
+        24,
+        rng=3,
+        sketch_dim=16,
+        c_s=0.5,
+        strategy="working-set",
+        solver="PIQP",
+    )
+    assert not full.solution.degenerate and ws.solution.solver == "PIQP"
+    gaps = full.solution.suboptimality_bound + ws.solution.suboptimality_bound
+    assert abs(ws.solution.objective - full.solution.objective) <= gaps
+    with pytest.raises(skmm.ValidationError, match="strategy must be one of"):
+        skmm.select(small_gmm.features, 5, strategy="fastest")
+    with pytest.raises(skmm.ValidationError, match="strategy='working-set' is only available"):
+        skmm.select(small_gmm.features, 5, formulation="psd", strategy="working-set")
+
+
 def test_cli_select_writes_once_and_refuses_to_overwrite(tmp_path, small_gmm, capsys):
     features = tmp_path / "g.npy"
     np.save(features, small_gmm.features)
@@ -92,3 +113,18 @@ def test_cli_psd_formulation_defaults_to_the_interior_point(tmp_path, small_gmm,
     assert info["solution_mode"] == "interior"
     assert main([*args, "--force", "--solution", "vertex"]) == 2
     assert "only available for formulation='diagonal'" in capsys.readouterr().err
+
+
+def test_cli_strategy_and_solver_reach_the_solve(tmp_path, small_gmm):
+    features = tmp_path / "g.npy"
+    np.save(features, small_gmm.features)
+    out = tmp_path / "ws.npz"
+    args = ["select", str(features), "--n", "24", "--out", str(out), "--c-s", "0.5"]
+    assert main([*args, "--strategy", "working-set", "--solver", "piqp", "--seed", "3"]) == 0
+    with np.load(out) as saved:
+        indices, info = saved["indices"], json.loads(str(saved["info"]))
+    assert info["strategy"] == "working-set" and info["solver"] == "PIQP"
+    expected = select_quietly(
+        small_gmm.features, 24, rng=3, c_s=0.5, strategy="working-set", solver="PIQP"
+    )
+    np.testing.assert_array_equal(indices, expected.indices)

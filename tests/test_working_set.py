@@ -64,6 +64,27 @@ def test_working_set_with_piqp_matches_the_full_qp_with_clarabel(moments, c_s):
     assert ws.suboptimality_bound <= 2 * (GAP_ABS + GAP_REL * value) * moments.eigenvalues[0] ** 2
 
 
+@pytest.mark.parametrize("m", [4, 16])
+def test_piqp_and_clarabel_agree_within_their_certificates(m):
+    """Two interior-point solvers, both strategies, both modes, degenerate and binding c_s."""
+    data = skmm.make_gmm(300, 64, 5, std_max=0.09, rng=m)
+    moments = compute_moments(sketch_features(data.features, m, "gaussian", 1))
+    for n in (10, 48):
+        for c_s in (0.5, 0.9, 1.5):
+            for solution in ("interior", "vertex"):
+                reference = _solve(moments, "full", n, c_s, solution)
+                for strategy in ("full", "working-set"):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        program = MomentMatching(
+                            moments, strategy=strategy, solver="PIQP", fallback=False
+                        )
+                        other = program.solve(n, c_s, solution=solution, rng=7)
+                    gaps = reference.suboptimality_bound + other.suboptimality_bound
+                    assert abs(other.objective - reference.objective) <= gaps * (1 + 1e-9)
+                    assert other.degenerate == reference.degenerate
+
+
 @pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
 def test_working_set_vertex_mode(moments, c_s):
     n = 24

@@ -30,6 +30,24 @@ def timed(function: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, value
 
 
+def timed_interleaved(
+    functions: dict[str, Callable[[], Any]], repeat: int
+) -> dict[str, tuple[float, Any]]:
+    """:func:`timed` for several functions, called in turn ``repeat`` times.
+
+    Interleaving gives every function a share of each quiet and each loaded stretch of a
+    shared machine, so that their ratios are not decided by which ran during a load spike.
+    """
+    best = dict.fromkeys(functions, float("inf"))
+    values: dict[str, Any] = {}
+    for _ in range(repeat):
+        for label, function in functions.items():
+            start = time.perf_counter()
+            values[label] = function()
+            best[label] = min(best[label], time.perf_counter() - start)
+    return {label: (best[label], values[label]) for label in functions}
+
+
 def run_worker(task: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
     """Run ``benchmarks.worker`` on ``task`` in a fresh process; its JSON result plus peak RSS.
 

@@ -226,8 +226,7 @@ def qp_solvers() -> list[dict[str, Any]]:
         if solver not in cp.installed_solvers():
             rows.append({"solver": label, "outcome": "not installed"})
             continue
-        program = RestrictedQP(weights[:, None] * b, weights)
-        program.set_parameters(48, 0.9)
+        program = RestrictedQP(weights[:, None] * b, weights, 48, 0.9)
         start = time.perf_counter()
         try:
             with warnings.catch_warnings():

@@ -44,31 +44,29 @@ class RestrictedQP:
     weighted_b : ndarray, shape (k, |W|)
         ``w[:, None] * B[:, W]``.
     weights : ndarray, shape (k,)
+    n : int
+        Budget: the cap ``1/n`` on every weight.
+    c_s : float
+        Moment constant: the floor ``1/c_s`` on every ``gamma_j``.
 
     Notes
     -----
     ``minimise ||weighted_b s_W - w * gamma||^2`` subject to ``0 <= s_W <= 1/n``,
-    ``sum(s_W) = 1``, ``gamma >= 1/c_s``; ``1/n`` and ``1/c_s`` are Parameters (DPP), so the
-    problem is re-solved for another budget without re-canonicalising.
+    ``sum(s_W) = 1``, ``gamma >= 1/c_s``. Each restricted QP is solved once (the next round
+    has other columns), so ``1/n`` and ``1/c_s`` are constants, not Parameters, and the boxes
+    are variable bounds: CVXPY canonicalises that form faster and passes the bounds to
+    solvers that take them natively (PIQP). Measured ad hoc on 167 and 362 columns
+    (m = 40), compile and solve took 6-19% less than with Parameters and box constraints,
+    with Clarabel and with PIQP.
     """
 
-    def __init__(self, weighted_b: np.ndarray, weights: np.ndarray) -> None:
+    def __init__(self, weighted_b: np.ndarray, weights: np.ndarray, n: int, c_s: float) -> None:
         size = weighted_b.shape[1]
-        self.s = cp.Variable(size, name="s_w")
-        self.gamma = cp.Variable(weighted_b.shape[0], name="gamma")
-        self.cap = cp.Parameter(nonneg=True, name="inv_n")
-        self.gamma_floor = cp.Parameter(nonneg=True, name="inv_c_s")
+        self.s = cp.Variable(size, name="s_w", bounds=[0.0, 1.0 / n])
+        self.gamma = cp.Variable(weighted_b.shape[0], name="gamma", bounds=[1.0 / c_s, None])
         residual = weighted_b @ self.s - cp.multiply(weights, self.gamma)
         self.sum_constraint = cp.sum(self.s) == 1
-        constraints = [self.s >= 0, self.s <= self.cap, self.sum_constraint]
-        constraints.append(self.gamma >= self.gamma_floor)
-        self.problem = cp.Problem(cp.Minimize(cp.sum_squares(residual)), constraints)
-        assert self.problem.is_dcp(dpp=True), "restricted moment-matching QP must be DPP"
-
-    def set_parameters(self, n: int, c_s: float) -> None:
-        """Point the Parameters at budget n and constant c_s."""
-        self.cap.value = 1.0 / n
-        self.gamma_floor.value = 1.0 / c_s
+        self.problem = cp.Problem(cp.Minimize(cp.sum_squares(residual)), [self.sum_constraint])
 
 
 @dataclass(frozen=True)
@@ -218,7 +216,13 @@ def solve_working_set(
     max_rounds : int
         Restricted solves at most; when reached, the result says ``converged=False``.
     batch : int, optional
-        Points added per round at most; default ``n + 2 k``.
+        Points added per round at most (given, it also sizes the default initial set);
+        default ``2 (n + 2 k)`` per round and ``n + 2 k`` for :func:`initial_working_set`.
+        Doubled per round because on the Table-1 instance two of the eight binding rows
+        (m = 40, n = 48 and 120, ``c_s = 0.5``) priced more than ``n + 2 k`` violators after
+        their first round and then needed a third; with the doubled batch they need two
+        (measured ad hoc: 40 ms of PIQP rounds instead of 49 ms), and the other rows and the
+        N = 8,000-100,000 instances of the scaling benchmark keep their rounds.
     initial : ndarray of int, optional
         The first working set; default :func:`initial_working_set` (drawn with ``rng``).
     prune : bool
@@ -250,9 +254,9 @@ def solve_working_set(
     at scale, where a growing set's interior-point iterations cost O(|W| k^2) each.
     """
     k, n_samples = b.shape
-    batch = n + 2 * k if batch is None else batch
     if initial is None:
         initial = initial_working_set(b, weights, n, c_s, rng, batch)
+    batch = 2 * (n + 2 * k) if batch is None else batch
     working = np.unique(np.asarray(initial, dtype=np.intp))
     uniform = np.full(n_samples, 1.0 / n_samples)
     iterations = 0
@@ -261,8 +265,7 @@ def solve_working_set(
     best = np.inf
     for rounds in range(1, max_rounds + 1):
         weighted = weights[:, None] * b[:, working]
-        program = RestrictedQP(weighted, weights)
-        program.set_parameters(n, c_s)
+        program = RestrictedQP(weighted, weights, n, c_s)
         solver, status, its = solve(program.problem)
         iterations += int(its or 0)
         solved_on = working

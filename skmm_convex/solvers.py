@@ -40,8 +40,8 @@ FALLBACK_SOLVERS = ("CLARABEL", "SCS")
 # tol_feas 1e-12 made Clarabel stop "almost solved" on spectra spanning 12 decades.
 # ``solver_options`` override these.
 # PIQP (proximal interior point, a dependency) solved the moment-matching QPs about 2x faster
-# than Clarabel and certified a Frank-Wolfe gap of 2e-12 at its own defaults on the N = 2000
-# QP; at 1e-12, 6e-16 for two more iterations (benchmarks/results/costs.md).
+# than Clarabel; on the N = 2000 QP it certified a Frank-Wolfe gap of 1e-10 at its own
+# defaults and 3e-16 at 1e-12, for five more iterations (benchmarks/results/costs.md).
 DEFAULT_SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
     "CLARABEL": {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-10},
     "PIQP": {"eps_abs": 1e-12, "eps_rel": 1e-12},

@@ -93,10 +93,12 @@ class MomentMatching:
     weighting : {"paper", "relative"}
         Objective weights per direction (see :func:`problems.direction_weights`).
     solver : str
-        Any installed CVXPY solver; ``"CLARABEL"`` (interior point) by default.
+        Any installed CVXPY solver; ``"CLARABEL"`` (interior point) by default. ``"PIQP"``
+        (proximal interior point, installed with the package) solved these QPs about twice
+        as fast (``benchmarks/results/costs.md``).
     solver_options : dict, optional
         Passed to ``problem.solve``, over :data:`solvers.DEFAULT_SOLVER_OPTIONS` (Clarabel's
-        gap tolerances tightened to 1e-12, feasibility to 1e-10).
+        gap tolerances tightened to 1e-12, feasibility to 1e-10; PIQP's to 1e-12).
     fallback : bool
         On a solver failure, retry with the other of CLARABEL/SCS (without
         ``solver_options``), warn with :class:`SolverFallbackWarning` and name the solver that

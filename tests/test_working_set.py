@@ -50,7 +50,7 @@ def test_working_set_matches_full_qp(moments, n, c_s):
 
 @pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
 def test_working_set_with_piqp_matches_the_full_qp_with_clarabel(moments, c_s):
-    """A second interior-point solver in the rounds: the same certified optimum and vertex."""
+    """A second interior-point solver in the rounds: the same certified optimum."""
     n = 24
     full = _solve(moments, "full", n, c_s, "vertex")
     with warnings.catch_warnings():

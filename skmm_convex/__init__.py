@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .certifiable import CertifiableConstant, smallest_certifiable_c_s
 from .certificates import certified_c_s
-from .datasets import GMMData, make_gmm
+from .datasets import TABLE1_GMM, GMMData, make_gmm, make_table1_gmm
 from .errors import (
     DegenerateProblemWarning,
     InaccurateSolutionWarning,
@@ -35,6 +35,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "METHODS",
+    "TABLE1_GMM",
     "CertifiableConstant",
     "DegenerateProblemWarning",
     "GMMData",
@@ -51,6 +52,7 @@ __all__ = [
     "certified_c_s",
     "compute_moments",
     "make_gmm",
+    "make_table1_gmm",
     "sample_indices",
     "select",
     "sketch_features",

@@ -51,7 +51,7 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
     import numpy as np
 
     import skmm_convex as skmm
-    from skmm_convex.solve import MomentMatching
+    from skmm_convex.moment_matching import MomentMatching
 
     sketch = np.load(sketch_file)
     m = sketch.shape[1]
@@ -93,7 +93,7 @@ def frobenius_worker(sketch_file: str, solver: str) -> dict:
     import numpy as np
 
     import skmm_convex as skmm
-    from skmm_convex.problems_psd import PSDMomentMatchingSDP
+    from skmm_convex.programs.psd_sdp import PSDMomentMatchingSDP
 
     moments = skmm.compute_moments(np.load(sketch_file))
     before = resource.getrusage(resource.RUSAGE_SELF)

@@ -18,13 +18,14 @@ import numpy as np
 
 import skmm_convex as skmm
 import skmm_convex.optimal_face as optimal_face
-from skmm_convex.certificates import frank_wolfe_gap, reduced_objective
-from skmm_convex.optimal_face import FACE_SLACK, FaceLP
-from skmm_convex.problems import direction_weights
-from skmm_convex.sifted_face import SiftedFaceLP
-from skmm_convex.solve import MomentMatching, _face_vertex_near
-from skmm_convex.solvers import DEFAULT_SOLVER_OPTIONS
-from skmm_convex.working_set import (
+from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
+from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP
+from skmm_convex.programs.diagonal_qp import direction_weights
+from skmm_convex.strategies.sifting import SiftedFaceLP
+from skmm_convex.moment_matching import MomentMatching
+from skmm_convex.programs.face_lp import face_vertex_near
+from skmm_convex.strategies.run import DEFAULT_SOLVER_OPTIONS
+from skmm_convex.strategies.working_set import (
     RestrictedQP,
     initial_working_set,
     seeded_working_set,
@@ -66,7 +67,7 @@ def lp_costs() -> list[dict[str, Any]]:
         start = time.perf_counter()
         lp.vertex(target, 120, np.random.default_rng(1))
         t_warm = time.perf_counter() - start
-        t_support = min(_seconds(_face_vertex_near, b, s, 120, 0.9, seed=1) for _ in range(3))
+        t_support = min(_seconds(face_vertex_near, b, s, 120, 0.9, seed=1) for _ in range(3))
         sifted = SiftedFaceLP(b)
         start = time.perf_counter()
         sifted.vertex(floor, 120, np.random.default_rng(0))

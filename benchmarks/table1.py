@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 import skmm_convex as skmm
-from skmm_convex.certificates import reduced_objective
+from skmm_convex.certificates.diagonal import reduced_objective
 from skmm_convex.moments import compute_moments
-from skmm_convex.problems import direction_weights
+from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
-from skmm_convex.solve import MomentMatching
+from skmm_convex.moment_matching import MomentMatching
 
 from .common import markdown_table, timed_interleaved
 from .reference_adam import projected_adam

@@ -19,7 +19,7 @@ import skmm_convex as skmm
 from skmm_convex import optimal_face, sifted_face
 from skmm_convex.moments import compute_moments
 from skmm_convex.sketch import sketch_features
-from skmm_convex.solve import MomentMatching
+from skmm_convex.moment_matching import MomentMatching
 
 from .common import timed
 

@@ -9,8 +9,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .certifiable import CertifiableConstant, smallest_certifiable_c_s
-from .certificates import certified_c_s
+from .certificates.loewner import certified_c_s
 from .datasets import TABLE1_GMM, GMMData, make_gmm, make_table1_gmm
 from .errors import (
     DegenerateProblemWarning,
@@ -21,12 +20,13 @@ from .errors import (
     SolverNotInstalledError,
     ValidationError,
 )
+from .moment_matching import MomentMatching, solve_moment_matching
 from .moments import SketchedMoments, compute_moments
-from .results import MomentMatchingSolution, Selection
+from .results import CertifiableConstant, MomentMatchingSolution, Selection
 from .sampling import sample_indices
 from .selection import METHODS, select
 from .sketch import sketch_features
-from .solve import MomentMatching, solve_moment_matching
+from .smallest_c_s import smallest_certifiable_c_s
 
 try:
     __version__ = version("skmm-convex")

@@ -21,10 +21,11 @@ from ._io import check_output, load_array, save_npz
 from .datasets import make_gmm
 from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
+from .moment_matching import FORMULATIONS, SOLUTION_MODES, STRATEGIES
 from .results import Selection
-from .selection import FORMULATIONS, METHODS, SKMM_SAMPLERS, select
+from .sampling import SKMM_SAMPLERS
+from .selection import METHODS, select
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS
-from .solve import SOLUTION_MODES, STRATEGIES
 
 __all__ = ["main"]
 

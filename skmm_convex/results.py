@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["MomentMatchingSolution", "Selection"]
+__all__ = ["CertifiableConstant", "MomentMatchingSolution", "Selection"]
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,13 @@ class MomentMatchingSolution:
     gamma : ndarray, shape (k,)
         Moment factors, ``gamma_j = max(1/c_s, (A s)_j / lam_j)`` (optimal for the given s).
         For ``formulation="psd"`` the diagonal of the optimal k x k target ``Gamma`` for s
-        (:func:`skmm_convex.certificates_psd.psd_target`, in the whitened basis).
+        (:func:`skmm_convex.certificates.loewner.psd_target`, in the whitened basis).
     objective : float
         The paper's objective ``sum_j ((A s)_j - gamma_j lam_j)^2`` at (s, gamma), in the
         units of the data (``lam`` as computed, no rescaling); for ``formulation="psd"`` the
         Frobenius objective of that program with ``Gamma`` minimised out,
         ``min_{Gamma~ >= Sigma~/c_s} || G~' diag(s) G~ - Gamma~ ||_F^2`` for ``weighting="paper"``
-        (:func:`skmm_convex.certificates_psd.psd_objective`).
+        (:func:`skmm_convex.certificates.loewner.psd_objective`).
     status : str
         CVXPY's status of the convex solve (``"optimal"`` or ``"optimal_inaccurate"``);
         ``"optimal"`` when the degeneracy LP settled the solve alone.
@@ -73,6 +73,12 @@ class MomentMatchingSolution:
         A human-readable summary, including the degeneracy explanation when it applies.
     formulation : str
         ``"diagonal"`` (the paper's QP) or ``"psd"`` (the full Loewner condition).
+    timings : dict of str to float
+        Wall seconds per stage of the solve: ``"degeneracy_lp"``, ``"qp"``, ``"vertex_lp"``
+        (diagonal), ``"seed_lp"`` (working set), ``"sdp"``, ``"max_t_sdp"``, ``"lmi_pull"``
+        (PSD), each present when the stage ran, and ``"certificates"``.
+    rounds : int or None
+        Restricted QPs solved by the working-set strategy (None for the others).
     """
 
     s: np.ndarray
@@ -93,6 +99,8 @@ class MomentMatchingSolution:
     iterations: int | None = None
     message: str = ""
     formulation: str = "diagonal"
+    timings: dict[str, float] = field(default_factory=dict)
+    rounds: int | None = None
 
     @property
     def support_size(self) -> int:
@@ -123,3 +131,45 @@ class Selection:
     weights: np.ndarray | None = None
     solution: MomentMatchingSolution | None = None
     sampler: str | None = None
+
+
+@dataclass(frozen=True)
+class CertifiableConstant:
+    """The smallest certifiable moment constant and the weights that certify it.
+
+    Attributes
+    ----------
+    c_s : float
+        The constant the returned ``s`` certifies, recomputed from s alone with
+        :func:`~skmm_convex.certified_c_s` (an upper bound on the true smallest constant).
+    c_s_lower_bound : float
+        ``1 / U(P)`` from the solver's dual variable
+        (:func:`~skmm_convex.programs.smallest_c_s.dual_upper_bound`): no s in the capped
+        simplex certifies a smaller constant, whatever the solver did.
+    t : float
+        The solver's optimal value ``t*`` (so ``c_s`` is about ``1 / t``).
+    s : ndarray, shape (N,)
+        The solver's weights projected onto the capped simplex (a move of the order of the
+        solver's tolerance), so that ``c_s`` is certified by a point of the simplex itself.
+    kind : {"loewner", "diagonal"}
+    n : int
+    status : str
+        CVXPY's status.
+    solver : str
+    solve_seconds : float
+    """
+
+    c_s: float
+    c_s_lower_bound: float
+    t: float
+    s: np.ndarray = field(repr=False)
+    kind: str
+    n: int
+    status: str
+    solver: str
+    solve_seconds: float
+
+    @property
+    def relative_gap(self) -> float:
+        """``c_s / c_s_lower_bound - 1``: how far the certified constant may be from optimal."""
+        return self.c_s / self.c_s_lower_bound - 1.0

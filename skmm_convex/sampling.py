@@ -30,9 +30,18 @@ import numpy as np
 from ._validation import RngLike, as_generator, check_choice, check_int, check_vector
 from .errors import ValidationError
 
-__all__ = ["SAMPLERS", "dominant_direction", "inclusion_probabilities", "sample_indices"]
+__all__ = [
+    "SAMPLERS",
+    "SKMM_SAMPLERS",
+    "dominant_direction",
+    "inclusion_probabilities",
+    "sample_indices",
+    "skmm_sample",
+]
 
 SAMPLERS = ("systematic", "authors", "top")
+# SkMM's samplers: the stratified sweep (its default) and the others
+SKMM_SAMPLERS = ("stratified", *SAMPLERS)
 
 
 def inclusion_probabilities(s: np.ndarray, n: int) -> np.ndarray:
@@ -209,3 +218,19 @@ def sample_indices(
     if sampler == "systematic":
         return np.sort(_systematic(s, n, gen, strata))
     return np.sort(_SAMPLERS[sampler](s, n, gen))
+
+
+def skmm_sample(
+    s: np.ndarray, n: int, sampler: str, moments: Any, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw SkMM's n indices from the weights s with one of :data:`SKMM_SAMPLERS`.
+
+    ``"stratified"`` is systematic sampling swept stratum by stratum, the strata being
+    :func:`dominant_direction` of the whitened sketch
+    ``moments.whitened`` (label-free); the other names are passed to
+    :func:`sample_indices` unchanged.
+    """
+    if sampler == "stratified":
+        strata = dominant_direction(moments.whitened)
+        return sample_indices(s, n, "systematic", rng, strata=strata)
+    return sample_indices(s, n, sampler, rng)

@@ -16,37 +16,24 @@ from ._validation import (
     check_magnitude,
     check_matrix,
     check_positive_float,
-    check_solver_options,
 )
 from .baselines import BASELINES
 from .errors import ValidationError
+from .moment_matching import MomentMatching, check_config, default_solution_mode
 from .moments import compute_moments
-from .problems import WEIGHTINGS
 from .results import Selection
-from .sampling import SAMPLERS, dominant_direction, sample_indices
-from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, _sketch_features, non_finite_sketch_error
-from .solve import (
-    SOLUTION_MODES,
-    STRATEGIES,
-    MomentMatching,
-    check_solver,
-    default_solution_mode,
-)
+from .sampling import SKMM_SAMPLERS, skmm_sample
+from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, non_finite_sketch_error, sketch_validated
 
 __all__ = [
     "METHODS",
-    "FORMULATIONS",
     "DEFAULT_SKETCH_DIM",
-    "SKMM_SAMPLERS",
     "select",
     "select_skmm",
-    "skmm_sample",
     "skmm_streams",
 ]
 
-FORMULATIONS = ("diagonal", "psd")
 DEFAULT_SKETCH_DIM = 32
-SKMM_SAMPLERS = ("stratified", *SAMPLERS)
 
 
 def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
@@ -56,22 +43,6 @@ def skmm_streams(rng: RngLike) -> tuple[np.random.Generator, ...]:
     time, so an experiment that reuses a sketch across n reproduces ``select`` exactly.
     """
     return tuple(as_generator(rng).spawn(3))
-
-
-def skmm_sample(
-    s: np.ndarray, n: int, sampler: str, moments: Any, rng: np.random.Generator
-) -> np.ndarray:
-    """Draw SkMM's n indices from the weights s with one of :data:`SKMM_SAMPLERS`.
-
-    ``"stratified"`` is systematic sampling swept stratum by stratum, the strata being
-    :func:`~skmm_convex.sampling.dominant_direction` of the whitened sketch
-    ``moments.whitened`` (label-free); the other names are passed to
-    :func:`~skmm_convex.sampling.sample_indices` unchanged.
-    """
-    if sampler == "stratified":
-        strata = dominant_direction(moments.whitened)
-        return sample_indices(s, n, "systematic", rng, strata=strata)
-    return sample_indices(s, n, sampler, rng)
 
 
 def select_skmm(
@@ -121,7 +92,7 @@ def select_skmm(
     formulation : {"diagonal", "psd"}
         ``"diagonal"``: the paper's QP over the m diagonal moment conditions. ``"psd"``: the
         full Loewner condition ``G~' diag(s) G~ >= Sigma~ / c_s`` on the moment target with a
-        Frobenius objective (an SDP; see :class:`skmm_convex.problems_psd.PSDMomentMatchingSDP`
+        Frobenius objective (an SDP; see :class:`~skmm_convex.programs.psd_sdp.PSDMomentMatchingSDP`
         and the README, "Full-PSD formulation"); practical up to m of a few dozen.
     solver : str
         CVXPY solver name, ``"CLARABEL"`` by default. ``"PIQP"`` (installed with the package)
@@ -139,21 +110,21 @@ def select_skmm(
         it loads on most (:func:`~skmm_convex.sampling.dominant_direction`; no labels);
         ``"systematic"`` sweeps a random order. Same inclusion probabilities, different
         joint draw: a stratum with total inclusion probability M gets ``floor(M)`` or
-        ``ceil(M)`` points. It is the default because on the paper's Table-1 data (16 seeds,
-        same vertices) it removed the random-order sweep's one small-cluster miss at n = 48
-        (mean risk 4.7e-3 against 6.1e-2; no miss at any n); at n = 64 and 80 the paired
-        differences are within one standard error, at n = 120 stratified is 0.6% higher
-        (2e-5, two paired standard errors) (README, "Reproducing the paper's Table 1").
+        ``ceil(M)`` points. It is the default because on the paper's Table-1 data it keeps
+        every cluster in the coreset where a random-order sweep can miss a small one (the
+        documentation's Table-1 page compares the samplers, from ``skmm-convex reproduce
+        gmm``).
     weighting : {"paper", "relative"}
-        Objective weights per direction (see :func:`skmm_convex.problems.direction_weights`).
+        Objective weights per direction
+        (:func:`~skmm_convex.programs.diagonal_qp.direction_weights`).
     solver_options : dict, optional
         Passed to CVXPY's ``solve`` for ``solver`` (not for a fallback).
     fallback : bool
         If ``solver`` fails, retry with the other of CLARABEL/SCS; ``solution.solver`` names
-        the one that produced s (see :class:`~skmm_convex.solve.MomentMatching`).
+        the one that produced s (see :class:`~skmm_convex.moment_matching.MomentMatching`).
     strategy : {"auto", "full", "working-set"}
-        How the diagonal QP is solved (see :class:`~skmm_convex.solve.MomentMatching`): over
-        all N points, or exactly by column generation over small working sets, certified
+        How the diagonal QP is solved (:class:`~skmm_convex.moment_matching.MomentMatching`):
+        over all N points, or exactly by column generation over small working sets, certified
         over all N; ``"auto"`` switches to working sets from 20,000 points. With ``c_s < 1``
         and n much smaller than N, ``"working-set"`` is the faster choice at any N. A
         degenerate vertex-mode solve by working sets returns a vertex of the same optimal
@@ -187,21 +158,13 @@ def select_skmm(
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, n_features)
     check_choice(sketch, "sketch", SKETCH_KINDS)
     check_choice(sketch_precision, "sketch_precision", SKETCH_PRECISIONS)
-    c_s = check_positive_float(c_s, "c_s")
-    check_choice(formulation, "formulation", FORMULATIONS)
-    if solution is not None:
-        check_choice(solution, "solution", SOLUTION_MODES)
-    solution = default_solution_mode(formulation, solution)
     check_choice(sampler, "sampler", SKMM_SAMPLERS)
-    check_choice(weighting, "weighting", WEIGHTINGS)
-    check_choice(strategy, "strategy", STRATEGIES)
-    solver = check_solver(solver)
-    solver_options = check_solver_options(solver_options)
-    if not isinstance(fallback, bool | np.bool_):
-        raise ValidationError(f"fallback must be True or False, got {fallback!r}")
+    config = check_config(formulation, weighting, solver, solver_options, fallback, strategy)
+    solution = default_solution_mode(formulation, solution)
+    c_s = check_positive_float(c_s, "c_s")
 
     sketch_rng, face_rng, sample_rng = skmm_streams(rng)
-    sketched = _sketch_features(matrix, sketch_dim, sketch, sketch_rng, sketch_precision)
+    sketched = sketch_validated(matrix, sketch_dim, sketch, sketch_rng, sketch_precision)
     if not np.all(np.isfinite(sketched)):  # dask input is checked here, in the same pass
         raise non_finite_sketch_error(sketch_precision if sketch_dim is not None else "float64")
     check_magnitude(sketched, "features", "the sketch G @ Gamma")
@@ -211,16 +174,9 @@ def select_skmm(
             "features must not be all zero: the sketch G @ Gamma has no variance (all-zero "
             "features, or a sparse-sign sketch that cancels them; try sketch='gaussian')"
         )
-    program = MomentMatching(
-        moments,
-        formulation,
-        weighting=weighting,
-        solver=solver,
-        solver_options=solver_options,
-        fallback=bool(fallback),
-        strategy=strategy,
+    solution_ = MomentMatching.from_config(moments, config).solve(
+        n, c_s, solution=solution, rng=face_rng
     )
-    solution_ = program.solve(n, c_s, solution=solution, rng=face_rng)
     indices = skmm_sample(solution_.s, n, sampler, moments, sample_rng)
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 

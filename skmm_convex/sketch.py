@@ -31,8 +31,9 @@ __all__ = [
     "SKETCH_KINDS",
     "SKETCH_PRECISIONS",
     "draw_embedding",
+    "non_finite_sketch_error",
     "sketch_features",
-    "jl_min_dim",
+    "sketch_validated",
 ]
 
 SKETCH_KINDS = ("gaussian", "sparse-sign")
@@ -156,7 +157,7 @@ def sketch_features(
         sketch_dim = check_int(sketch_dim, "sketch_dim", 1, matrix.shape[1])
     check_choice(kind, "kind", SKETCH_KINDS)
     check_choice(precision, "precision", SKETCH_PRECISIONS)
-    sketched = _sketch_features(matrix, sketch_dim, kind, as_generator(rng), precision)
+    sketched = sketch_validated(matrix, sketch_dim, kind, as_generator(rng), precision)
     if sketch_dim is not None and not np.all(np.isfinite(sketched)):
         check_matrix(features)  # a NaN or inf in G: the error names its first position
         if precision == "float32":
@@ -175,7 +176,7 @@ def non_finite_sketch_error(precision: str) -> ValidationError:
     return ValidationError("features contains NaN or infinite values (found in its sketch)")
 
 
-def _sketch_features(
+def sketch_validated(
     features: np.ndarray | sp.spmatrix,
     sketch_dim: int | None,
     kind: str,
@@ -276,15 +277,3 @@ def _sketch_dask(features, gamma: np.ndarray | sp.csr_matrix, times, cast) -> np
     for part in parts[1:]:
         total = total + part
     return np.asarray(total.compute(), dtype=np.float64)
-
-
-def jl_min_dim(n_points: int, eps: float) -> int:
-    """Johnson-Lindenstrauss sketch size preserving pairwise distances within ``1 +- eps``.
-
-    ``m >= 4 log(N) / (eps^2/2 - eps^3/3)`` (Dasgupta-Gupta), the bound scikit-learn's
-    ``johnson_lindenstrauss_min_dim`` implements; SkMM's theory needs far less
-    (``m >= 11 r_bar``) because it preserves a low-rank covariance, not all distances.
-    """
-    if not 0 < eps < 1:
-        raise ValueError(f"eps must be in (0, 1), got {eps}")
-    return int(np.ceil(4 * np.log(n_points) / (eps**2 / 2 - eps**3 / 3)))

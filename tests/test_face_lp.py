@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import skmm_convex as skmm
-from skmm_convex.optimal_face import FACE_SLACK, FaceLP, face_vertex
-from skmm_convex.sifted_face import SiftedFaceLP
-from skmm_convex.solve import MomentMatching
+from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP, face_vertex
+from skmm_convex.strategies.sifting import SiftedFaceLP
+from skmm_convex.moment_matching import MomentMatching
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_highs_licence_banner_stays_off_stdout():
     it would corrupt output piped from the CLI, so the first FaceLP silences it."""
     code = (
         "import numpy as np\n"
-        "from skmm_convex.optimal_face import FaceLP\n"
+        "from skmm_convex.programs.face_lp import FaceLP\n"
         "lp = FaceLP(np.array([[1.0, 2.0, 3.0]]))\n"
         "print(lp.vertex(np.array([1.5]), 2, np.random.default_rng(0)).round(3).tolist())\n"
     )
@@ -205,7 +205,7 @@ def test_sifting_defers_to_the_lp_over_all_points_when_phase_one_is_too_close(
 ):
     """A least violation below the margin proves nothing: the full LP (FaceLP, same cost)
     then decides (forced here by an infinite margin)."""
-    from skmm_convex import sifted_face
+    from skmm_convex.strategies import sifting as sifted_face
 
     monkeypatch.setattr(sifted_face, "_EMPTY_MARGIN", np.inf)
     b = table1_moments.normalized_moments

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import skmm_convex as skmm
-from skmm_convex._simplex import project_capped_simplex, repair_capped_simplex
+from skmm_convex.certificates.capped_simplex import project_capped_simplex, repair_capped_simplex
 from skmm_convex.errors import SolverError, ValidationError
 
 QUICK = settings(
@@ -116,7 +116,7 @@ def weight_vectors(draw):
     zeros = rng.permutation(size)[: draw(st.integers(0, size - n))]
     raw[zeros] = 0.0
     if sampler == "systematic":  # the cap n s <= sum(s) is what makes n s inclusion probs
-        raw = project_capped_simplex(raw / raw.sum(), 1.0 / n)
+        raw = project_capped_simplex(raw / raw.sum(), n)
     scale = 10.0 ** draw(st.floats(-100, 100))
     strata = None
     if sampler == "systematic" and draw(st.booleans()):
@@ -146,7 +146,7 @@ def test_sample_indices_returns_n_distinct_positive_indices(case):
 def test_projection_lands_on_the_capped_simplex(size, n, seed, spread):
     n = min(n, size)
     point = np.random.default_rng(seed).normal(1.0 / size, spread / size, size)
-    x = project_capped_simplex(point, 1.0 / n)
+    x = project_capped_simplex(point, n)
     assert x.min() >= 0.0 and x.max() <= 1.0 / n
     assert abs(x.sum() - 1.0) <= 1e-12
     # optimality of the projection: x_i = clip(p_i - tau, 0, cap) for one tau
@@ -170,7 +170,7 @@ def test_repair_lands_on_the_capped_simplex_and_keeps_a_vertex_sparse(size, n, s
     support = rng.permutation(size)[:n]
     vertex[support] = 1.0 / n
     point = vertex * (1 + error * rng.standard_normal(size))  # a solver's rounding
-    x = repair_capped_simplex(point, 1.0 / n)
+    x = repair_capped_simplex(point, n)
     assert x.min() >= 0.0 and x.max() <= 1.0 / n
     assert abs(x.sum() - 1.0) <= 1e-12
     assert np.abs(x - vertex).max() <= 10 * abs(error) / n + 1e-15

@@ -8,11 +8,12 @@ import pytest
 import scipy.linalg
 
 import skmm_convex as skmm
-from skmm_convex.certificates import reduced_objective
-from skmm_convex.certificates_psd import psd_frank_wolfe_gap, psd_objective, psd_target
+from skmm_convex.certificates.diagonal import reduced_objective
+from skmm_convex.certificates.loewner import psd_frank_wolfe_gap, psd_objective, psd_target
 from skmm_convex.errors import DegenerateProblemWarning, ValidationError
-from skmm_convex.problems_psd import PSDMomentMatchingSDP
-from skmm_convex.solve import MomentMatching
+from skmm_convex.programs.face_lp import FACE_SLACK
+from skmm_convex.programs.psd_sdp import PSDMomentMatchingSDP
+from skmm_convex.moment_matching import MomentMatching
 
 TIGHT_SCS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
 
@@ -194,7 +195,8 @@ def test_psd_certifies_its_c_s_where_the_diagonal_vertex_does_not(general, gener
     assert psd.degenerate and psd.objective <= objective_allowance(general, c_s)
     assert psd.certified_c_s_loewner <= c_s * (1 + 1e-9)
     assert lambda_min_gap(general, psd.s, c_s) >= -lmi_tolerance(c_s)
-    assert diag.certified_c_s <= c_s * (1 + 1e-9)
+    # the vertex meets the LP's floor (1 - FACE_SLACK) / c_s, to the polish's 1e-12 (relative)
+    assert diag.certified_c_s <= c_s / (1 - FACE_SLACK) * (1 + 1e-12)
     assert diag.certified_c_s_loewner > c_s
 
 
@@ -216,16 +218,16 @@ def test_solver_point_short_of_the_lmi_is_pulled_into_it(general, general_consta
     own default tolerances, 1e-8) misses the LMI by more than 1e-9; the max-t SDP and the
     bisection move it into the LMI set. (At the package's tighter default tolerances the
     solver's point happens to meet the LMI here, so the repair would not be exercised.)"""
-    import skmm_convex.solve as solve_module
+    import skmm_convex.strategies.psd as psd_strategy
 
     calls = []
-    original = solve_module._pull_into_lmi
+    original = psd_strategy.pull_into_lmi
 
     def spy(whitened, s, inside, floor, *args):
         calls.append(float(np.linalg.eigvalsh((whitened * s[:, None]).T @ whitened)[0] / floor))
         return original(whitened, s, inside, floor, *args)
 
-    monkeypatch.setattr(solve_module, "_pull_into_lmi", spy)
+    monkeypatch.setattr(psd_strategy, "pull_into_lmi", spy)
     c_s = 1.0001 * general_constants["loewner"].c_s
     with pytest.warns(DegenerateProblemWarning):
         clarabel_defaults = {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8}

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import skmm_convex as skmm
-from skmm_convex.certificates import frank_wolfe_gap, reduced_objective
-from skmm_convex.solve import MomentMatching
+from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
+from skmm_convex.moment_matching import MomentMatching
 
 
 def quiet_solve(program, n, c_s, **kwargs):

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 import skmm_convex as skmm
-from skmm_convex.certificates import frank_wolfe_gap, reduced_objective
+from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
 from skmm_convex.errors import ValidationError
 from skmm_convex.moments import compute_moments
-from skmm_convex.problems import direction_weights
+from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
-from skmm_convex.solve import WORKING_SET_MIN_SAMPLES, MomentMatching
-from skmm_convex.working_set import GAP_ABS, GAP_REL, solve_working_set
+from skmm_convex.moment_matching import WORKING_SET_MIN_SAMPLES, MomentMatching
+from skmm_convex.strategies.working_set import GAP_ABS, GAP_REL, solve_working_set
 
 
 @pytest.fixture(scope="module")
@@ -161,9 +161,9 @@ def test_pruned_and_growing_working_sets_reach_the_same_optimum(moments, c_s):
 
 def test_degeneracy_falls_back_to_the_sifted_lp_over_all_points(moments, monkeypatch):
     """When the zero-face LP is empty on the working set, the LP over all N decides."""
-    import skmm_convex.solve as solve_module
-    from skmm_convex.optimal_face import FACE_SLACK
-    from skmm_convex.sifted_face import SiftedFaceLP
+    import skmm_convex.strategies.working_set as working_set_strategy
+    from skmm_convex.programs.face_lp import FACE_SLACK
+    from skmm_convex.strategies.sifting import SiftedFaceLP
 
     def empty_on_a_subset(b, target, n, rng):  # as if no zero-face point were in W
         assert b.shape[1] < moments.whitened.shape[0]
@@ -177,7 +177,7 @@ def test_degeneracy_falls_back_to_the_sifted_lp_over_all_points(moments, monkeyp
         calls.append(vertex)
         return vertex
 
-    monkeypatch.setattr(solve_module, "face_vertex", empty_on_a_subset)
+    monkeypatch.setattr(working_set_strategy, "face_vertex", empty_on_a_subset)
     monkeypatch.setattr(SiftedFaceLP, "vertex", counted)
     solution = _solve(moments, "working-set", 24, 1.0, "interior")
     assert len(calls) == 1 and calls[0] is not None

@@ -43,10 +43,11 @@ from ..baselines import (
 from ..datasets import make_gmm
 from ..errors import ValidationError
 from ..evaluate import fit_coreset, full_data_risk
+from ..moment_matching import MomentMatching
 from ..moments import compute_moments
-from ..selection import DEFAULT_SKETCH_DIM, skmm_sample, skmm_streams
+from ..sampling import skmm_sample
+from ..selection import DEFAULT_SKETCH_DIM, skmm_streams
 from ..sketch import sketch_features
-from ..solve import MomentMatching
 
 __all__ = [
     "ROWS",

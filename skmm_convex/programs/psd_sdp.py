@@ -10,8 +10,8 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from .moments import SketchedMoments
-from .problems import direction_weights
+from ..moments import SketchedMoments
+from .diagonal_qp import direction_weights
 
 __all__ = ["PSDMomentMatchingSDP", "lifted_moments"]
 
@@ -52,7 +52,7 @@ class PSDMomentMatchingSDP:
         subject to           0 <= s <= 1/n,  sum(s) = 1,
                              Gamma symmetric,  Gamma >= I / c_s   (k x k LMI)
 
-    with ``W = diag(w)`` the direction weights of :func:`problems.direction_weights`. The LMI
+    with ``W = diag(w)`` the direction weights of :func:`.diagonal_qp.direction_weights`. The LMI
     sits on the moment target ``Gamma``, exactly as the paper's ``gamma_j >= 1/c_s`` sits on
     its targets; the optimum is 0 exactly when some s in the capped simplex satisfies
     ``M(s) >= I / c_s``, and the optimal set is then that (spectrahedral) set of s.
@@ -67,7 +67,8 @@ class PSDMomentMatchingSDP:
     PSD cone). It is never below the diagonal program's ``F(s) = sum_j w_j^2 (1/c_s -
     M_jj(s))_+^2`` (drop the off-diagonal residuals; ``Gamma_jj >= 1/c_s``), and equals it
     whenever ``M(s)`` is diagonal, i.e. ``V' G~' diag(s) G~ V`` is diagonal (then
-    ``Sigma~`` and ``G~' diag(s) G~`` commute). See :func:`certificates_psd.psd_objective`.
+    ``Sigma~`` and ``G~' diag(s) G~`` commute). See
+    :func:`~skmm_convex.certificates.loewner.psd_objective`.
 
     Implementation: the symmetric residual is vectorised with ``sqrt(2)`` on the off-diagonal
     (``svec``), so the objective is a sum of squares of ``k (k + 1) / 2`` affine terms, fed as

@@ -1,21 +1,25 @@
-"""Euclidean projection onto the capped simplex, to put solver output exactly on it."""
+"""The capped simplex ``C = {0 <= s <= 1/n, sum(s) = 1}``: projection, repair, linear minimum.
+
+Every weight vector the package returns lies in ``C``; the budget travels as ``n`` and the cap
+``1/n`` is formed here and in the programs' Parameters only.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["project_capped_simplex", "repair_capped_simplex"]
+__all__ = ["gap_over_capped_simplex", "project_capped_simplex", "repair_capped_simplex"]
 
 
-def project_capped_simplex(s: np.ndarray, cap: float, iterations: int = 200) -> np.ndarray:
-    """The nearest point to ``s`` in ``C = {0 <= x <= cap, sum(x) = 1}``, shape (N,).
+def project_capped_simplex(s: np.ndarray, n: int, iterations: int = 200) -> np.ndarray:
+    """The nearest point to ``s`` in ``C = {0 <= x <= 1/n, sum(x) = 1}``, shape (N,).
 
     Parameters
     ----------
     s : ndarray, shape (N,)
         A point near ``C`` (a solver's answer, feasible only to the solver's tolerance).
-    cap : float
-        The upper bound ``1/n``; ``C`` is non-empty because ``N * cap >= 1``.
+    n : int
+        The budget, in ``[1, N]`` (cap ``1/n``; ``C`` is non-empty because ``N / n >= 1``).
     iterations : int
         Bisection steps on the shift ``tau`` (200 reach machine precision).
 
@@ -33,6 +37,7 @@ def project_capped_simplex(s: np.ndarray, cap: float, iterations: int = 200) -> 
     own feasibility tolerance.
     """
     s = np.asarray(s, dtype=float)
+    cap = 1.0 / n
     if s.size * cap <= 1.0 + 1e-12:  # C is the single point s = cap (n = N)
         return np.full(s.size, 1.0 / s.size)
     low, high = float(np.min(s)) - cap, float(np.max(s))  # sums: >= 1 at low, 0 at high
@@ -52,15 +57,15 @@ def project_capped_simplex(s: np.ndarray, cap: float, iterations: int = 200) -> 
     return x
 
 
-def repair_capped_simplex(s: np.ndarray, cap: float) -> np.ndarray:
+def repair_capped_simplex(s: np.ndarray, n: int) -> np.ndarray:
     """Move a solver's near-feasible ``s`` onto ``C``, keeping its zeros where possible.
 
     Parameters
     ----------
     s : ndarray, shape (N,)
         A point feasible to a solver's tolerance (an interior-point answer, an LP vertex).
-    cap : float
-        The upper bound ``1/n``.
+    n : int
+        The budget (cap ``1/n``).
 
     Returns
     -------
@@ -71,6 +76,7 @@ def repair_capped_simplex(s: np.ndarray, cap: float) -> np.ndarray:
         support, so a sparse vertex stays sparse; when the support cannot hold the deficit
         (or is empty), the Euclidean projection :func:`project_capped_simplex` is used.
     """
+    cap = 1.0 / n
     x = np.clip(np.asarray(s, dtype=float), 0.0, cap)
     total = float(x.sum())
     rounding = x.size * np.finfo(float).eps
@@ -84,4 +90,26 @@ def repair_capped_simplex(s: np.ndarray, cap: float) -> np.ndarray:
     if deficit <= room * (1.0 + 1e-9) + rounding:  # room > 0 here, as deficit > rounding
         x += min(deficit, room) * headroom / room
         return np.minimum(x, cap)
-    return project_capped_simplex(x, cap)
+    return project_capped_simplex(x, n)
+
+
+def gap_over_capped_simplex(grad: np.ndarray, s: np.ndarray, n: int) -> float:
+    """Frank-Wolfe gap ``grad' s - min_{s' in C} grad' s'`` of a point ``s`` in ``C``.
+
+    Parameters
+    ----------
+    grad : ndarray, shape (N,)
+        Gradient of a convex function ``f`` at ``s``.
+    s : ndarray, shape (N,)
+    n : int
+        The budget (cap ``1/n``).
+
+    Returns
+    -------
+    float
+        By convexity ``f(s) - min_C f <= gap``: a certificate of ``s`` whatever produced it,
+        zero exactly at the minimisers. The linear minimum over ``C`` puts ``1/n`` on the n
+        smallest entries of ``grad``.
+    """
+    smallest = np.partition(grad, n - 1)[:n] if n < grad.size else grad
+    return max(0.0, float(grad @ s - smallest.sum() / n))

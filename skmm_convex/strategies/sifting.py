@@ -14,7 +14,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from .optimal_face import FaceLP, _new_highs, _polish_basic_solution
+from ..programs.face_lp import FaceLP, new_highs, polish_basic_solution
 
 __all__ = ["SiftedFaceLP"]
 
@@ -22,7 +22,7 @@ _LOWER, _UPPER, _FREE = 0, 1, 2
 # cost of a unit of the artificial slack on a row; the weights cost at most 1 in total
 _PENALTY = 10.0
 # a fixed weight prices out when its reduced cost has the wrong sign by more than this
-# (HiGHS's own dual feasibility tolerance in optimal_face._HIGHS_OPTIONS)
+# (HiGHS's own dual feasibility tolerance in face_lp.HIGHS_OPTIONS)
 _PRICE_TOLERANCE = 1e-10
 _MAX_ROUNDS = 200
 # the first guess frees this many weights per row (fewer rounds than 2 or 4, measured)
@@ -74,7 +74,7 @@ class SiftedFaceLP:
         self.violation = np.nan
 
     def vertex(self, target: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray | None:
-        """As :meth:`optimal_face.FaceLP.vertex` (same cost draw, same vertex).
+        """As :meth:`~skmm_convex.programs.face_lp.FaceLP.vertex` (same cost draw, same vertex).
 
         Returns
         -------
@@ -106,7 +106,7 @@ class SiftedFaceLP:
             return self._over_all_points(cost, target, n)  # too close to call here
         s = restricted.weights()
         self._duals = restricted.duals[:k]
-        return _polish_basic_solution(s, b, target, n)
+        return polish_basic_solution(s, b, target, n)
 
     def least_violation(
         self, target: np.ndarray, n: int, row_costs: np.ndarray
@@ -223,7 +223,7 @@ class _RestrictedLP:
     ) -> None:
         self.b, self.cost, self.target, self.cap, self.status = b, cost, target, cap, status
         k = b.shape[0]
-        self.highs = highs = _new_highs()
+        self.highs = highs = new_highs()
         highs.setOptionValue("presolve", "off")  # small and re-solved after every pricing round
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from .moments import SketchedMoments
-from .problems_psd import lifted_moments
+from ..moments import SketchedMoments
+from .psd_sdp import lifted_moments
 
 __all__ = ["CERTIFIABLE_KINDS", "MaxCertifiableProgram", "dual_upper_bound"]
 
@@ -25,7 +25,7 @@ class MaxCertifiableProgram:
 
         maximise_{s, t}  t   subject to  Z' diag(s) Z >= t I_k,  s in C
 
-    fed as ``svec(S) = L s`` (``L`` from :func:`problems_psd.lifted_moments`) and
+    fed as ``svec(S) = L s`` (``L`` from :func:`.psd_sdp.lifted_moments`) and
     ``S - t I >= 0``, a k x k PSD cone. ``kind="diagonal"`` (an LP)::
 
         maximise_{s, t}  t   subject to  B s >= t 1,  s in C

@@ -21,12 +21,24 @@ from collections.abc import Iterator
 import highspy
 import numpy as np
 
-__all__ = ["FACE_SLACK", "FaceLP", "face_vertex"]
+__all__ = [
+    "FACE_SLACK",
+    "HIGHS_OPTIONS",
+    "FaceLP",
+    "extend_by_zeros",
+    "face_vertex",
+    "face_vertex_near",
+    "new_highs",
+    "polish_basic_solution",
+    "proven_positive",
+]
 
 # relative room given to the moment bounds, absorbing the QP solver's own tolerance
 FACE_SLACK = 1e-9
 
-_HIGHS_OPTIONS = {
+# the options of every HiGHS model of the package (copied per model; pass ``options`` to a
+# model to change them)
+HIGHS_OPTIONS = {
     "output_flag": False,
     "solver": "simplex",
     "simplex_strategy": 1,  # dual simplex: a basic solution, and warm starts after bound changes
@@ -43,6 +55,8 @@ class FaceLP:
     ----------
     normalized_moments : ndarray, shape (k, N)
         ``B`` with ``(B s)_j = (A s)_j / lam_j``.
+    options : dict, optional
+        HiGHS options over :data:`HIGHS_OPTIONS`.
 
     Notes
     -----
@@ -53,11 +67,11 @@ class FaceLP:
     vertex unique with probability 1.
     """
 
-    def __init__(self, normalized_moments: np.ndarray) -> None:
+    def __init__(self, normalized_moments: np.ndarray, options: dict | None = None) -> None:
         b = np.asarray(normalized_moments, dtype=float)
         self.n_rows, self.n_samples = b.shape
         self.normalized_moments = b
-        self._highs = _new_highs()
+        self._highs = new_highs(options)
         self._cost: np.ndarray | None = None
         self._columns = np.arange(self.n_samples, dtype=np.int32)
         self._rows = np.arange(self.n_rows, dtype=np.int32)
@@ -118,7 +132,7 @@ class FaceLP:
         if status != highspy.HighsModelStatus.kOptimal:
             return None
         x = np.asarray(highs.getSolution().col_value, dtype=float)
-        return _polish_basic_solution(x, self.normalized_moments, target, n)
+        return polish_basic_solution(x, self.normalized_moments, target, n)
 
 
 def face_vertex(
@@ -156,8 +170,8 @@ def face_vertex(
     return FaceLP(normalized_moments).vertex(target, n, rng)
 
 
-def _new_highs() -> highspy.Highs:
-    """A silent HiGHS instance with :data:`_HIGHS_OPTIONS`."""
+def new_highs(options: dict | None = None) -> highspy.Highs:
+    """A silent HiGHS instance with :data:`HIGHS_OPTIONS`, updated by ``options``."""
     global _banner_printed
     if _banner_printed:
         highs = highspy.Highs()
@@ -167,7 +181,7 @@ def _new_highs() -> highspy.Highs:
         with _c_stdout_silenced():
             highs = highspy.Highs()
         _banner_printed = True
-    for name, value in _HIGHS_OPTIONS.items():
+    for name, value in {**HIGHS_OPTIONS, **(options or {})}.items():
         highs.setOptionValue(name, value)
     return highs
 
@@ -186,7 +200,7 @@ def _c_stdout_silenced() -> Iterator[None]:
         os.close(saved)
 
 
-def _polish_basic_solution(
+def polish_basic_solution(
     x: np.ndarray, normalized_moments: np.ndarray, target: np.ndarray, n: int, tol: float = 1e-7
 ) -> np.ndarray:
     """Recompute a basic solution exactly from its active set.
@@ -214,3 +228,42 @@ def _polish_basic_solution(
         and np.all(normalized_moments @ s >= target - 1e-12 * np.abs(target).max())
     )
     return np.clip(s, 0.0, cap) if feasible else np.clip(x, 0.0, cap)
+
+
+def extend_by_zeros(values: np.ndarray, support: np.ndarray, size: int) -> np.ndarray:
+    """A length-``size`` vector holding ``values`` at ``support`` and zeros elsewhere."""
+    out = np.zeros(size)
+    out[support] = values
+    return out
+
+
+def face_vertex_near(
+    b: np.ndarray, s: np.ndarray, n: int, c_s: float, rng: np.random.Generator
+) -> np.ndarray | None:
+    """A random vertex of the optimal face through the optimal ``s``, found on its support.
+
+    The optimal face is ``{B s' >= min(B s, 1/c_s)}`` (see :func:`face_vertex`); its points
+    that vanish off the support of ``s`` form a face of it (containing ``s``), and a vertex of a
+    face of a polytope is a vertex of the polytope. The LP over the support (about ``n + k`` to
+    a few hundred points for an interior-point ``s``) is much smaller than over all points;
+    should it be infeasible (entries below the support threshold that mattered), the LP over
+    all points where ``s`` is not exactly 0 decides.
+    """
+    target = np.minimum(b @ s, 1.0 / c_s) * (1.0 - FACE_SLACK)
+    size = b.shape[1]
+    for support in (np.flatnonzero(s > 1e-9 / n), np.flatnonzero(s > 0.0)):
+        vertex = face_vertex(b[:, support], target, n, rng)
+        if vertex is not None:
+            return extend_by_zeros(vertex, support, size)
+    return None
+
+
+def proven_positive(value: float, gap: float, weights: np.ndarray, c_s: float) -> bool:
+    """Whether ``F(s) = value`` and its Frank-Wolfe gap prove that no s meets the LP's floor.
+
+    ``F* >= F(s) - gap``, and ``sqrt(F*) > ||w|| FACE_SLACK / c_s`` rules out every s with
+    ``B s >= (1 - FACE_SLACK) / c_s`` (triangle inequality on the hinge), so the degeneracy
+    LP would be infeasible and need not be solved (scaled units, see
+    :func:`~skmm_convex.certificates.diagonal.reduced_objective`).
+    """
+    return bool(np.sqrt(max(value - gap, 0.0)) > np.linalg.norm(weights) * FACE_SLACK / c_s)

@@ -1,13 +1,13 @@
-"""The moment-matching program as a CVXPY problem, built once and re-solved via Parameters."""
+"""The paper's moment-matching QP, over all N points or over a working set of them."""
 
 from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
 
-from .moments import SketchedMoments
+from ..moments import SketchedMoments
 
-__all__ = ["WEIGHTINGS", "DiagonalMomentMatchingQP", "direction_weights"]
+__all__ = ["WEIGHTINGS", "DiagonalMomentMatchingQP", "RestrictedQP", "direction_weights"]
 
 WEIGHTINGS = ("paper", "relative")
 
@@ -66,3 +66,35 @@ class DiagonalMomentMatchingQP:
         """Point the Parameters at budget n and constant c_s."""
         self.cap.value = 1.0 / n
         self.gamma_floor.value = 1.0 / c_s
+
+
+class RestrictedQP:
+    """The moment-matching QP over the columns ``W`` only (``s_i = 0`` for ``i`` not in W).
+
+    Parameters
+    ----------
+    weighted_b : ndarray, shape (k, |W|)
+        ``w[:, None] * B[:, W]``.
+    weights : ndarray, shape (k,)
+    n : int
+        Budget: the cap ``1/n`` on every weight.
+    c_s : float
+        Moment constant: the floor ``1/c_s`` on every ``gamma_j``.
+
+    Notes
+    -----
+    ``minimise ||weighted_b s_W - w * gamma||^2`` subject to ``0 <= s_W <= 1/n``,
+    ``sum(s_W) = 1``, ``gamma >= 1/c_s``: :class:`DiagonalMomentMatchingQP` on a subset of
+    the points. Each restricted QP is solved once (the next round of the working set has other
+    columns), so ``1/n`` and ``1/c_s`` are constants, not Parameters, and the boxes are
+    variable bounds: CVXPY canonicalises that form faster and passes the bounds to solvers that
+    take them natively (PIQP).
+    """
+
+    def __init__(self, weighted_b: np.ndarray, weights: np.ndarray, n: int, c_s: float) -> None:
+        size = weighted_b.shape[1]
+        self.s = cp.Variable(size, name="s_w", bounds=[0.0, 1.0 / n])
+        self.gamma = cp.Variable(weighted_b.shape[0], name="gamma", bounds=[1.0 / c_s, None])
+        residual = weighted_b @ self.s - cp.multiply(weights, self.gamma)
+        self.sum_constraint = cp.sum(self.s) == 1
+        self.problem = cp.Problem(cp.Minimize(cp.sum_squares(residual)), [self.sum_constraint])

@@ -2,11 +2,12 @@
 
 When ``c_s < 1`` binds, the optimal ``s`` has a small support (about ``n + k`` points, most at
 the cap ``1/n``). The scheme solves the QP restricted to a working set ``W`` of points (a CVXPY
-problem of the same least-squares form as :class:`~skmm_convex.problems.DiagonalMomentMatchingQP`
-over ``|W|`` columns), prices all N points with the gradient of the reduced objective, adds the
-points that would lower it, and stops when the Frank-Wolfe gap over **all N points** certifies
-the restricted solution to within a tolerance. The answer is therefore the full QP's optimum up
-to that certified gap, never a heuristic.
+problem of the same least-squares form as the QP over all points, on ``|W|`` columns:
+:class:`~skmm_convex.programs.diagonal_qp.RestrictedQP`), prices all N points with the
+gradient of the reduced objective, adds the points that would lower it, and stops when the
+Frank-Wolfe gap over **all N points** certifies the restricted solution to within a
+tolerance. The answer is therefore the full QP's optimum up to that certified gap, never a
+heuristic. :class:`WorkingSetStrategy` wraps it with the degeneracy test and the vertex.
 """
 
 from __future__ import annotations
@@ -17,13 +18,29 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
+from ..certificates.capped_simplex import gap_over_capped_simplex, repair_capped_simplex
+from ..certificates.diagonal import reduced_gradient
+from ..errors import InaccurateSolutionWarning, warn_user
+from ..moments import SketchedMoments
+from ..programs.diagonal_qp import RestrictedQP
+from ..programs.face_lp import (
+    FACE_SLACK,
+    FaceLP,
+    extend_by_zeros,
+    face_vertex,
+    face_vertex_near,
+    proven_positive,
+)
+from .full import vertex_or_interior
+from .run import SolverRunner, StageTimer, StrategyOutcome
+from .sifting import SiftedFaceLP
+
 __all__ = [
-    "RestrictedQP",
     "WorkingSetResult",
+    "WorkingSetStrategy",
     "initial_working_set",
     "seeded_working_set",
     "solve_working_set",
-    "reduced_gradient",
 ]
 
 # default certificate: Frank-Wolfe gap (scaled units, F(1/N) = (1/c - 1)_+^2 sum w^2) below
@@ -34,39 +51,6 @@ GAP_REL = 1e-6
 # a column of the restricted optimum with weight below PRUNE_WEIGHT / n is unused (interior-point
 # solvers leave ~1e-9 / n on columns that belong at zero)
 PRUNE_WEIGHT = 1e-6
-
-
-class RestrictedQP:
-    """The moment-matching QP over the columns ``W`` only (``s_i = 0`` for ``i`` not in W).
-
-    Parameters
-    ----------
-    weighted_b : ndarray, shape (k, |W|)
-        ``w[:, None] * B[:, W]``.
-    weights : ndarray, shape (k,)
-    n : int
-        Budget: the cap ``1/n`` on every weight.
-    c_s : float
-        Moment constant: the floor ``1/c_s`` on every ``gamma_j``.
-
-    Notes
-    -----
-    ``minimise ||weighted_b s_W - w * gamma||^2`` subject to ``0 <= s_W <= 1/n``,
-    ``sum(s_W) = 1``, ``gamma >= 1/c_s``. Each restricted QP is solved once (the next round
-    has other columns), so ``1/n`` and ``1/c_s`` are constants, not Parameters, and the boxes
-    are variable bounds: CVXPY canonicalises that form faster and passes the bounds to
-    solvers that take them natively (PIQP). Measured ad hoc on 167 and 362 columns
-    (m = 40), compile and solve took 6-19% less than with Parameters and box constraints,
-    with Clarabel and with PIQP.
-    """
-
-    def __init__(self, weighted_b: np.ndarray, weights: np.ndarray, n: int, c_s: float) -> None:
-        size = weighted_b.shape[1]
-        self.s = cp.Variable(size, name="s_w", bounds=[0.0, 1.0 / n])
-        self.gamma = cp.Variable(weighted_b.shape[0], name="gamma", bounds=[1.0 / c_s, None])
-        residual = weighted_b @ self.s - cp.multiply(weights, self.gamma)
-        self.sum_constraint = cp.sum(self.s) == 1
-        self.problem = cp.Problem(cp.Minimize(cp.sum_squares(residual)), [self.sum_constraint])
 
 
 @dataclass(frozen=True)
@@ -80,7 +64,8 @@ class WorkingSetResult:
     working_set : ndarray of int, shape (|W|,)
         The final working set (sorted).
     objective : float
-        Reduced objective ``F(s)`` in scaled units (see :func:`reduced_gradient`).
+        Reduced objective ``F(s)`` in scaled units (see
+        :func:`~skmm_convex.certificates.diagonal.reduced_gradient`).
     gap : float
         Frank-Wolfe gap over all N points at ``s``: ``F(s) - F* <= gap``.
     rounds : int
@@ -102,29 +87,6 @@ class WorkingSetResult:
     solver: str
     status: str
     converged: bool
-
-
-def reduced_gradient(
-    b: np.ndarray, weights: np.ndarray, s: np.ndarray, c_s: float
-) -> tuple[float, np.ndarray]:
-    """``F(s)`` and ``grad F(s)`` for ``F(s) = sum_j w_j^2 (1/c_s - (B s)_j)_+^2``.
-
-    Parameters
-    ----------
-    b : ndarray, shape (k, N)
-    weights : ndarray, shape (k,)
-    s : ndarray, shape (N,)
-    c_s : float
-
-    Returns
-    -------
-    value : float
-    grad : ndarray, shape (N,)
-        ``-2 B' (w^2 * hinge)``; it prices every point: moving mass onto the points with the
-        smallest entries lowers F fastest.
-    """
-    hinge = np.maximum(1.0 / c_s - b @ s, 0.0)
-    return float(np.sum((weights * hinge) ** 2)), -2.0 * (b.T @ (weights**2 * hinge))
 
 
 def initial_working_set(
@@ -164,7 +126,7 @@ def seeded_working_set(
 
     The support of ``seed`` and the ``batch`` (default ``n + 2 k``) points of smallest gradient
     there. With ``seed`` the point of least weighted violation of ``B s >= 1/c_s`` (an LP,
-    :meth:`sifted_face.SiftedFaceLP.least_violation`), measured on the Table-1 instance, the
+    :meth:`.sifting.SiftedFaceLP.least_violation`), measured on the Table-1 instance, the
     binding QP needed 1 to 3 rounds instead of 2 to 4 from :func:`initial_working_set`.
     Returns the sorted indices.
     """
@@ -173,11 +135,6 @@ def seeded_working_set(
     _, grad = reduced_gradient(b, weights, seed, c_s)
     best = np.argpartition(grad, batch - 1)[:batch]
     return np.union1d(np.flatnonzero(seed > 1e-9 / n), best)
-
-
-def _fw_gap(grad: np.ndarray, s: np.ndarray, n: int) -> float:
-    smallest = np.partition(grad, n - 1)[:n] if n < grad.size else grad
-    return max(0.0, float(grad @ s - smallest.sum() / n))
 
 
 def solve_working_set(
@@ -243,8 +200,9 @@ def solve_working_set(
     (``g = grad F(s)``). Extended by zeros, ``s`` is optimal over all N exactly when every
     ``i`` outside W has ``g_i >= nu``; the points with ``g_i < nu`` (priced in ``O(N k)``) are
     added, most negative first. Optimality is certified by the Frank-Wolfe gap
-    ``g' s - min_{s' in C} g' s'`` over all N points (:func:`certificates.frank_wolfe_gap`),
-    an upper bound on ``F(s) - F*`` that does not trust the restricted solver. Each round
+    ``g' s - min_{s' in C} g' s'`` over all N points
+    (:func:`~skmm_convex.certificates.capped_simplex.gap_over_capped_simplex`), an upper
+    bound on ``F(s) - F*`` that does not trust the restricted solver. Each round
     strictly lowers ``F`` (the added columns contain a descent direction) unless the gap is
     already below the tolerance, and there are finitely many working sets, so the scheme
     terminates; in practice in a handful of rounds. Pruning keeps that argument: the
@@ -272,7 +230,7 @@ def solve_working_set(
         s = np.zeros(n_samples)
         s[working] = np.clip(np.asarray(program.s.value, dtype=float), 0.0, 1.0 / n)
         value, grad = reduced_gradient(b, weights, s, c_s)
-        gap = _fw_gap(grad, s, n)
+        gap = gap_over_capped_simplex(grad, s, n)
         limit = GAP_ABS + GAP_REL * value if tolerance is None else tolerance
         if gap <= limit:
             return WorkingSetResult(
@@ -301,6 +259,106 @@ def solve_working_set(
             kept = working[(s[working] > PRUNE_WEIGHT / n) | (grad[working] <= nu)]
         working = np.union1d(kept, candidates)
     return WorkingSetResult(s, solved_on, value, gap, rounds, iterations, solver, status, False)
+
+
+class WorkingSetStrategy:
+    """Column generation, then the exact degeneracy test and the vertex on the working set.
+
+    Parameters
+    ----------
+    moments : SketchedMoments
+    weights : ndarray, shape (k,)
+    runner : SolverRunner
+        Solves each restricted QP.
+
+    Notes
+    -----
+    A vertex of the optimal face restricted to ``{s_i = 0, i not in W}`` is a vertex of the
+    optimal face itself (a face of a face), so the vertex mode keeps its meaning. In vertex
+    mode the degeneracy LP is first tried on the initial working set, unless a small LP
+    (the least weighted violation of ``B s >= 1/c_s`` on that set) proves it infeasible:
+    when it is feasible there, the optimum is 0, its vertex is optimal and no QP is
+    solved. Otherwise the same least-violation LP over all N (by sifting) gives a point
+    whose support and best-priced points are the first working set (fewer rounds than from
+    :func:`initial_working_set`; ``benchmarks/results/costs.md`` counts them).
+    """
+
+    def __init__(self, moments: SketchedMoments, weights: np.ndarray, runner: SolverRunner) -> None:
+        self.moments, self.weights, self.runner = moments, weights, runner
+        # the face LP over all N points by sifting (its HiGHS models are built on first use)
+        self.face_lp = SiftedFaceLP(moments.normalized_moments)
+
+    def solve(
+        self, n: int, c_s: float, solution: str, gen: np.random.Generator, timer: StageTimer
+    ) -> StrategyOutcome:
+        """An optimal s for budget n and constant c_s (trusted, validated arguments)."""
+        ws_rng, face_rng = gen.spawn(2)
+        b, weights = self.moments.normalized_moments, self.weights
+        size = b.shape[1]
+        floor = np.full(b.shape[0], (1.0 - FACE_SLACK) / c_s)
+        initial = initial_working_set(b, weights, n, c_s, ws_rng)
+        if solution == "vertex":
+            # the least weighted violation of B s >= floor, first on the initial set (a small
+            # LP, feasible): only when it is not proven positive there can the degeneracy LP
+            # on that set be feasible, and an infeasible LP is slow to prove so
+            costs = weights**2
+            with timer.stage("degeneracy_lp"):
+                on_set = SiftedFaceLP(b[:, initial])
+                on_set.least_violation(floor, n, costs)
+                zero_face_vertex = None
+                if not on_set.proves_empty(costs):
+                    lp = FaceLP(b[:, initial])
+                    zero_face_vertex = lp.vertex(floor, n, face_rng)
+            if zero_face_vertex is not None:
+                s = repair_capped_simplex(extend_by_zeros(zero_face_vertex, initial, size), n)
+                return StrategyOutcome(
+                    s, "HIGHS", "optimal", lp.iterations, True, "vertex", timer.seconds
+                )
+            # then over all N (by sifting): that point's support and the best-priced points
+            # there seed the QP's working set (the QP weighs the same violations, squared)
+            with timer.stage("seed_lp"):
+                seed = self.face_lp.least_violation(floor, n, costs)
+            if seed is not None:
+                initial = seeded_working_set(b, weights, seed, n, c_s)
+        with timer.stage("qp"):
+            result = solve_working_set(b, weights, n, c_s, self.runner, rng=ws_rng, initial=initial)
+        if not result.converged:
+            warn_user(
+                f"the working-set scheme stopped after {result.rounds} rounds with Frank-Wolfe "
+                f"gap {result.gap:.3g} above its tolerance; check solution.suboptimality_bound",
+                InaccurateSolutionWarning,
+            )
+        working = result.working_set
+        s = repair_capped_simplex(result.s, n)
+        # certified non-degenerate by the objective and its gap: no LP. Otherwise the LP
+        # decides, on the working set first, then over all N points (by sifting)
+        zero_face_vertex = None
+        if not proven_positive(result.objective, result.gap, weights, c_s):
+            with timer.stage("degeneracy_lp"):
+                zero_face_vertex = face_vertex(b[:, working], floor, n, face_rng)
+                if zero_face_vertex is not None:
+                    zero_face_vertex = extend_by_zeros(zero_face_vertex, working, size)
+                else:
+                    zero_face_vertex = self.face_lp.vertex(floor, n, face_rng)
+        degenerate = zero_face_vertex is not None
+        mode = "interior"
+        if solution == "vertex":
+            if degenerate:
+                vertex = zero_face_vertex
+            else:
+                with timer.stage("vertex_lp"):
+                    vertex = face_vertex_near(b, s, n, c_s, face_rng)
+            s, mode = vertex_or_interior(vertex, s, n)
+        return StrategyOutcome(
+            s,
+            result.solver,
+            result.status,
+            result.iterations,
+            degenerate,
+            mode,
+            timer.seconds,
+            rounds=result.rounds,
+        )
 
 
 def _multiplier(grad_w: np.ndarray, s_w: np.ndarray, n: int) -> float:

@@ -1,19 +1,27 @@
 """Running a CVXPY problem with a named solver, a fallback, and typed outcomes.
 
-Solver statuses become the package's exceptions and warnings (STYLE.md, practice 3): a failure
+Solver statuses become the package's exceptions and warnings: a failure
 names the stage, the sizes and what to try; ``optimal_inaccurate`` is a warning; a fallback
-solver's answer comes with a :class:`SolverFallbackWarning`.
+solver's answer comes with a :class:`SolverFallbackWarning`. Also the small types every
+strategy shares: :class:`SolverRunner` (the solver, its options and fallbacks, bound once),
+:class:`StageTimer` (per-stage wall times, carried by the solution) and
+:class:`StrategyOutcome` (what a strategy hands back to be certified).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import time
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import cvxpy as cp
+import numpy as np
 
-from .errors import (
+from ..errors import (
     InaccurateSolutionWarning,
     InfeasibleProblemError,
     SolverError,
@@ -26,6 +34,9 @@ from .errors import (
 __all__ = [
     "DEFAULT_SOLVER_OPTIONS",
     "FALLBACK_SOLVERS",
+    "SolverRunner",
+    "StageTimer",
+    "StrategyOutcome",
     "check_solver",
     "check_options_accepted",
     "installed_solvers",
@@ -191,3 +202,97 @@ def run_with_fallback(
         + "a smaller sketch_dim, or weighting='relative'"
         + ("" if fallbacks else ", or fallback=True")
     )
+
+
+@dataclass(frozen=True)
+class SolverRunner:
+    """A solver, its options and its fallbacks, bound once: ``runner(problem)`` solves in place.
+
+    Attributes
+    ----------
+    solver : str
+        An installed CVXPY solver (checked by :func:`check_solver`).
+    options : dict
+        ``solver_options`` for ``solver`` (over :data:`DEFAULT_SOLVER_OPTIONS`).
+    fallbacks : tuple of str
+        Tried in turn when ``solver`` fails (empty: a failure raises).
+    where : str
+        Names the stage and the sizes in error messages.
+    """
+
+    solver: str
+    options: dict[str, Any] = field(default_factory=dict)
+    fallbacks: tuple[str, ...] = ()
+    where: str = "convex program"
+
+    @classmethod
+    def with_fallback(
+        cls, solver: str, options: dict[str, Any], fallback: bool, where: str
+    ) -> SolverRunner:
+        """The runner whose fallbacks are the installed :data:`FALLBACK_SOLVERS` (if asked)."""
+        fallbacks = tuple(
+            s for s in FALLBACK_SOLVERS if fallback and s != solver and s in installed_solvers()
+        )
+        return cls(solver, dict(options), fallbacks, where)
+
+    def __call__(self, problem: cp.Problem) -> tuple[str, str, int | None]:
+        """Solve ``problem`` in place: ``(solver used, status, iterations)``
+        (:func:`run_with_fallback`)."""
+        return run_with_fallback(
+            problem, self.solver, self.options, list(self.fallbacks), self.where
+        )
+
+
+class StageTimer:
+    """Wall time per named stage of a solve: ``with timer.stage("qp"): ...``.
+
+    ``seconds`` accumulates per stage name; :meth:`total` is the time since creation.
+    """
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Add the wall time of the ``with`` block to ``seconds[name]``."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+    def total(self) -> float:
+        """Seconds since the timer was created."""
+        return time.perf_counter() - self.start
+
+
+@dataclass(frozen=True)
+class StrategyOutcome:
+    """What a strategy hands back: an optimal ``s`` on the capped simplex and how it was found.
+
+    Attributes
+    ----------
+    s : ndarray, shape (N,)
+    solver, status : str
+        The solver that produced ``s`` (``"HIGHS"`` when the degeneracy LP settled the solve)
+        and its status.
+    iterations : int or None
+    degenerate : bool
+        The optimum is 0 (decided exactly, see the strategies).
+    mode : {"vertex", "interior"}
+        Which optimal point ``s`` is.
+    timings : dict of str to float
+        Wall seconds per stage (``"degeneracy_lp"``, ``"qp"``, ``"vertex_lp"``, ...).
+    rounds : int or None
+        Restricted solves of a column-generation strategy (None for the others).
+    """
+
+    s: np.ndarray
+    solver: str
+    status: str
+    iterations: int | None
+    degenerate: bool
+    mode: str
+    timings: dict[str, float]
+    rounds: int | None = None

@@ -251,7 +251,8 @@ def test_frank_wolfe_gap_bounds_the_suboptimality(spiked):
     rng = np.random.default_rng(2)
     points = capped_simplex_points(60, n, 20, rng)
     # and points on the segments towards the optimum, where the bound is nearly tight
-    near = [(1 - t) * solution.s + t * p for t, p in zip(rng.choice([1e-3, 0.1, 0.5], 20), points)]
+    steps = rng.choice([1e-3, 0.1, 0.5], len(points))
+    near = [(1 - t) * solution.s + t * p for t, p in zip(steps, points, strict=True)]
     for s in points + near:
         assert s.min() >= 0 and s.max() <= 1 / n * (1 + 1e-9) and s.sum() == pytest.approx(1)
         gap = frank_wolfe_gap(spiked, s, n, c_s, w)

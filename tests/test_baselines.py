@@ -30,6 +30,7 @@ class SelectorContract:
     """The promises every method of METHODS keeps (subclasses set ``method``)."""
 
     method: str
+    has_weights = False  # only SkMM draws its indices from sampling weights s
     n = 12
 
     def choose(self, features, n, rng):
@@ -51,14 +52,21 @@ class SelectorContract:
         again = self.choose(small_data.features, self.n, np.random.default_rng(global_seed))
         np.testing.assert_array_equal(first.indices, again.indices)
 
-    def test_weights_on_capped_simplex(self, small_data, global_seed):
+    def test_weights_exactly_where_the_method_has_them(self, small_data, global_seed):
         sel = self.choose(small_data.features, self.n, global_seed)
-        if sel.weights is None:
+        if not self.has_weights:
+            assert sel.weights is None and sel.solution is None and sel.sampler is None
             return
-        assert sel.weights.shape == (small_data.features.shape[0],)
-        assert np.isclose(sel.weights.sum(), 1.0, atol=1e-8)
-        assert sel.weights.min() >= -1e-12
-        assert sel.weights.max() <= 1.0 / self.n + 1e-9
+        weights = sel.weights
+        assert isinstance(weights, np.ndarray)
+        assert weights.shape == (small_data.features.shape[0],)
+        # on the capped simplex {0 <= s <= 1/n, sum s = 1}
+        assert np.isclose(weights.sum(), 1.0, atol=1e-8)
+        assert weights.min() >= -1e-12
+        assert weights.max() <= 1.0 / self.n + 1e-9
+        # the weights of the solution, and the indices drawn where they are positive
+        np.testing.assert_array_equal(weights, sel.solution.s)
+        assert np.all(weights[sel.indices] > 0)
 
     @pytest.mark.parametrize("bad", [0, 121, -3, 2.5, True, "12"])
     def test_bad_n_raises_naming_n(self, small_data, bad):
@@ -73,6 +81,7 @@ class SelectorContract:
 
 class TestSkmm(SelectorContract):
     method = "skmm"
+    has_weights = True
 
 
 class TestUniform(SelectorContract):
@@ -102,6 +111,8 @@ class TestRidgeLeverage(SelectorContract):
 def test_every_method_is_held_to_the_contract():
     covered = {cls.method for cls in SelectorContract.__subclasses__()}
     assert covered == set(METHODS)
+    weighted = {cls.method for cls in SelectorContract.__subclasses__() if cls.has_weights}
+    assert weighted == {"skmm"}
 
 
 # --- brute-force cross-checks of the vectorised greedy methods ------------------------------

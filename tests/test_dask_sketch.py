@@ -22,6 +22,7 @@ def test_dask_sketch_equals_numpy_sketch(features, kind, chunks):
     np.testing.assert_allclose(distributed, local, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore::skmm_convex.errors.DegenerateProblemWarning")
 def test_select_accepts_dask_array():
     data = skmm.make_gmm(400, 120, 4, std_max=0.04, rng=2)
     lazy = da.from_array(data.features, chunks=(150, 60))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -13,12 +12,6 @@ import skmm_convex as skmm
 from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP, face_vertex
 from skmm_convex.strategies.sifting import SiftedFaceLP
 from skmm_convex.moment_matching import MomentMatching
-
-
-@pytest.fixture(scope="module")
-def table1_moments():
-    data = skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
-    return skmm.compute_moments(skmm.sketch_features(data.features, 32, "gaussian", 0))
 
 
 def _floor(moments, c_s):
@@ -52,8 +45,7 @@ def test_degenerate_vertex_solve_is_settled_by_the_lp(table1_moments, strategy):
     """Vertex mode, optimum 0: the LP's vertex is returned without a QP, and it certifies
     itself: every moment meets the floor, the support is that of a vertex, the gap is ~0."""
     program = MomentMatching(table1_moments, strategy=strategy)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
+    with pytest.warns(skmm.DegenerateProblemWarning, match="optimum is 0"):
         solution = program.solve(120, 0.999, rng=3)
     assert solution.solver == "HIGHS" and solution.degenerate
     assert solution.solution_mode == "vertex" and solution.iterations > 0
@@ -129,8 +121,7 @@ def test_a_binding_sweep_skips_the_proven_infeasible_lp(table1_moments, monkeypa
         np.testing.assert_allclose(solution.s, fresh.s, rtol=0, atol=1e-7 / n)
     # a larger c_s is not covered by the memo: the LP runs again (and finds the optimum 0)
     before = calls.count(full_size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
+    with pytest.warns(skmm.DegenerateProblemWarning, match="optimum is 0"):
         assert program.solve(48, 0.999, rng=5).degenerate
     assert calls.count(full_size) == before + 1
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import skmm_convex as skmm
 from skmm_convex.certificates.capped_simplex import project_capped_simplex, repair_capped_simplex
-from skmm_convex.errors import SolverError, ValidationError
+from skmm_convex.errors import (
+    DegenerateProblemWarning,
+    InfeasibleProblemError,
+    SolverError,
+    ValidationError,
+)
 
 QUICK = settings(
     max_examples=30,
@@ -65,6 +71,19 @@ def selection_requests(draw):
     }
 
 
+def assert_documented_solver_error(exc: SolverError) -> None:
+    """What ``select`` documents when every solver tried fails (the default solver, then the
+    fallback): one of the two types, naming both solvers and the remedies to try."""
+    message = str(exc)
+    assert type(exc) in (SolverError, InfeasibleProblemError), repr(exc)
+    if type(exc) is InfeasibleProblemError:
+        assert " reported infeasible (" in message and "numerical trouble: try " in message
+    else:
+        assert " failed: " in message and ". Try " in message
+    assert "CLARABEL: " in message and "SCS: " in message, message
+    assert message.endswith("a smaller sketch_dim, or weighting='relative'"), message
+
+
 @QUICK
 @given(request=selection_requests())
 def test_select_returns_n_distinct_indices_or_a_documented_error(request):
@@ -81,16 +100,18 @@ def test_select_returns_n_distinct_indices_or_a_documented_error(request):
         for key in ("sketch_dim", "sketch", "c_s", "solution", "sampler", "weighting")
     }
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # a whole optimal face is an outcome, not a failure
+            warnings.simplefilter("ignore", DegenerateProblemWarning)
             sel = skmm.select(features, n, rng=request["seed"], **options)
     except ValidationError as exc:
         # the one legal input the package refuses: features whose sketch has no variance
+        assert type(exc) is ValidationError
         assert not np.any(features) or request["sketch"] == "sparse-sign", exc
+        assert str(exc).startswith("features must not be all zero"), exc
         assert "no variance" in str(exc)
         return
-    except SolverError as exc:  # documented, and must say what to try
-        assert "Try" in str(exc) or "try" in str(exc)
+    except SolverError as exc:
+        assert_documented_solver_error(exc)
         return
     assert np.any(features)
     indices = sel.indices
@@ -103,6 +124,25 @@ def test_select_returns_n_distinct_indices_or_a_documented_error(request):
     assert abs(s.sum() - 1.0) <= 1e-8
     assert np.all(s[indices] > 0)
     assert np.isfinite(sel.solution.objective) and sel.solution.objective >= 0
+
+
+@pytest.mark.parametrize("status", ["solver_error", "infeasible"])
+def test_the_documented_solver_errors_are_what_select_raises(monkeypatch, status):
+    """The contract above, met by the errors of a failing solve (no example above fails)."""
+    import cvxpy as cp
+
+    def fail(problem, *args, **kwargs):
+        if status == "solver_error":
+            raise cp.error.SolverError("simulated numerical trouble")
+
+    monkeypatch.setattr(cp.Problem, "solve", fail)
+    if status == "infeasible":  # every solve "returns" with the status infeasible
+        monkeypatch.setattr(cp.Problem, "status", property(lambda problem: cp.INFEASIBLE))
+    features = np.random.default_rng(0).standard_normal((30, 6))
+    expected = SolverError if status == "solver_error" else InfeasibleProblemError
+    with pytest.raises(expected) as info:
+        skmm.select(features, 5, solution="interior", rng=0)
+    assert_documented_solver_error(info.value)
 
 
 @st.composite

@@ -195,8 +195,8 @@ def test_psd_certifies_its_c_s_where_the_diagonal_vertex_does_not(general, gener
     assert psd.degenerate and psd.objective <= objective_allowance(general, c_s)
     assert psd.certified_c_s_loewner <= c_s * (1 + 1e-9)
     assert lambda_min_gap(general, psd.s, c_s) >= -lmi_tolerance(c_s)
-    # the vertex meets the LP's floor (1 - FACE_SLACK) / c_s, to the polish's 1e-12 (relative)
-    assert diag.certified_c_s <= c_s / (1 - FACE_SLACK) * (1 + 1e-12)
+    # the face LP's vertex meets B s >= (1 - FACE_SLACK) / c_s to its polish's 1e-12 (relative)
+    assert diag.certified_c_s <= c_s / ((1 - FACE_SLACK) * (1 - 1e-12))
     assert diag.certified_c_s_loewner > c_s
 
 

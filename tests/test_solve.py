@@ -30,12 +30,6 @@ def spiked():
     return skmm.compute_moments(g)
 
 
-@pytest.fixture(scope="module")
-def table1_moments():
-    data = skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
-    return data, skmm.compute_moments(skmm.sketch_features(data.features, 32, "gaussian", 0))
-
-
 def test_objective_formula_matches_the_papers(spiked):
     """CVXPY's objective value = paper's objective / lam_1^2 at any feasible (s, gamma)."""
     program = MomentMatching(spiked)
@@ -101,11 +95,11 @@ def assert_second_solver_agrees(moments, solver, cases):
 
 
 def test_scs_reaches_the_same_optimum(table1_moments):
-    assert_second_solver_agrees(table1_moments[1], "SCS", [(48, 0.5), (400, 0.5), (120, 0.9)])
+    assert_second_solver_agrees(table1_moments, "SCS", [(48, 0.5), (400, 0.5), (120, 0.9)])
 
 
 def test_piqp_reaches_the_same_optimum(table1_moments, spiked):
-    assert_second_solver_agrees(table1_moments[1], "PIQP", [(48, 0.5), (400, 0.5), (120, 0.9)])
+    assert_second_solver_agrees(table1_moments, "PIQP", [(48, 0.5), (400, 0.5), (120, 0.9)])
     assert_second_solver_agrees(spiked, "PIQP", [(10, 0.1), (10, 0.3), (30, 0.5)])
 
 
@@ -166,9 +160,10 @@ def test_tiny_instances_match_brute_force(n, c_s, global_seed):
 
 
 def test_uniform_weights_are_optimal_when_c_s_at_least_one(table1_moments):
-    _, moments = table1_moments
+    moments = table1_moments
     program = MomentMatching(moments)
-    uniform = np.full(2000, 1 / 2000)
+    n_samples = moments.whitened.shape[0]
+    uniform = np.full(n_samples, 1 / n_samples)
     for c_s in (1.0, 1.5):
         weights = program.program.weights
         # B @ (1/N) = 1 up to rounding, so the hinge is at most a few eps
@@ -182,7 +177,7 @@ def test_uniform_weights_are_optimal_when_c_s_at_least_one(table1_moments):
 def test_degeneracy_on_the_table1_instance(table1_moments):
     """DESIGN.md: even c_s = 0.999 leaves the optimum at 0 on the Table-1 data (m = 32); the
     program bites only when c_s is small enough, and must when c_s < n/N (fact (i))."""
-    _, moments = table1_moments
+    moments = table1_moments
     program = MomentMatching(moments)
     for n in (48, 120, 400, 1600):
         assert quiet_solve(program, n, 0.999).degenerate
@@ -195,7 +190,7 @@ def test_degeneracy_on_the_table1_instance(table1_moments):
 
 @pytest.mark.parametrize("n, c_s", [(48, 0.999), (48, 0.5), (400, 0.9)])
 def test_vertex_is_as_optimal_as_interior_and_sparse(table1_moments, n, c_s):
-    _, moments = table1_moments
+    moments = table1_moments
     program = MomentMatching(moments)
     interior = quiet_solve(program, n, c_s, solution="interior")
     vertex = quiet_solve(program, n, c_s, solution="vertex", rng=3)
@@ -230,15 +225,37 @@ def test_certified_constants(spiked):
     assert skmm.certified_c_s(spiked, s, "loewner") >= skmm.certified_c_s(spiked, s, "diagonal")
 
 
+def capped_simplex_points(n_samples, n, count, rng):
+    """Points of {0 <= s <= 1/n, sum s = 1} by construction: convex combinations of its vertices.
+
+    A vertex puts 1/n on n of the points; mixing a few with Dirichlet weights reaches every
+    region of the polytope, from near-vertices (one weight near 1) to well-spread points.
+    """
+    points = []
+    for _ in range(count):
+        n_vertices = rng.integers(1, 6)
+        mix = rng.dirichlet(np.full(n_vertices, rng.choice([0.2, 1.0, 5.0])))
+        s = np.zeros(n_samples)
+        for weight in mix:
+            s[rng.choice(n_samples, n, replace=False)] += weight / n
+        points.append(s)
+    return points
+
+
 def test_frank_wolfe_gap_bounds_the_suboptimality(spiked):
+    n, c_s = 10, 0.2
     program = MomentMatching(spiked)
-    optimum = scaled(quiet_solve(program, 10, 0.2, solution="interior"), program)
+    solution = quiet_solve(program, n, c_s, solution="interior")
+    optimum = scaled(solution, program)
+    w = program.program.weights
     rng = np.random.default_rng(2)
-    for _ in range(20):
-        s = np.minimum(rng.dirichlet(np.ones(60) * 0.5), 0.1)
-        s = s / s.sum()
-        if s.max() > 0.1:
-            continue
-        w = program.program.weights
-        gap = frank_wolfe_gap(spiked, s, 10, 0.2, w)
-        assert reduced_objective(spiked, s, 0.2, w) - optimum <= gap + 1e-12
+    points = capped_simplex_points(60, n, 20, rng)
+    # and points on the segments towards the optimum, where the bound is nearly tight
+    steps = rng.choice([1e-3, 0.1, 0.5], len(points))
+    near = [(1 - t) * solution.s + t * p for t, p in zip(steps, points, strict=True)]
+    for s in points + near:
+        assert s.min() >= 0 and s.max() <= 1 / n * (1 + 1e-9) and s.sum() == pytest.approx(1)
+        gap = frank_wolfe_gap(spiked, s, n, c_s, w)
+        assert reduced_objective(spiked, s, c_s, w) - optimum <= gap + 1e-12
+    # the draws are informative: away from the optimum, where the bound has work to do
+    assert min(reduced_objective(spiked, s, c_s, w) - optimum for s in points) > 0

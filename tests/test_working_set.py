@@ -7,7 +7,7 @@ import pytest
 
 import skmm_convex as skmm
 from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
-from skmm_convex.errors import ValidationError
+from skmm_convex.errors import DegenerateProblemWarning, ValidationError
 from skmm_convex.moments import compute_moments
 from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
@@ -22,30 +22,65 @@ def moments():
 
 
 def _solve(moments, strategy, n, c_s, solution):
+    """Solve, tolerating the degeneracy warning (the tests below check ``degenerate``)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", DegenerateProblemWarning)
         return MomentMatching(moments, strategy=strategy).solve(n, c_s, solution=solution, rng=7)
 
 
-@pytest.mark.parametrize("c_s", [1.0, 0.999, 0.9, 0.5])
-@pytest.mark.parametrize("n", [24, 60])
-def test_working_set_matches_full_qp(moments, n, c_s):
-    units = moments.eigenvalues[0] ** 2
+def _check_feasible_and_certified(moments, solution, n, c_s):
+    """s on the capped simplex, and its Frank-Wolfe gap over all N points within tolerance."""
+    s = solution.s
+    assert np.all(s >= 0) and np.all(s <= 1 / n * (1 + 1e-9))
+    assert s.sum() == pytest.approx(1.0, abs=1e-7)
     weights = direction_weights(moments, "paper")
+    value = reduced_objective(moments, s, c_s, weights)
+    gap = frank_wolfe_gap(moments, s, n, c_s, weights)
+    assert gap <= 2 * (GAP_ABS + GAP_REL * value)
+    return value
+
+
+# (n, c_s) on this instance: the optimum is 0 (a whole face is optimal) or positive. The
+# pairs (24, 0.85) / (24, 0.8) and (60, 0.9) / (60, 0.85) sit on either side of the boundary.
+DEGENERATE_CASES = [(24, 1.0), (24, 0.85), (60, 1.0), (60, 0.9)]
+BINDING_CASES = [(24, 0.8), (24, 0.5), (60, 0.85), (60, 0.5)]
+
+
+@pytest.mark.parametrize("n, c_s", DEGENERATE_CASES)
+def test_working_set_finds_the_zero_face_where_the_full_qp_does(moments, n, c_s):
+    """Optimum 0: both strategies say so, and the working set's s attains 0 over all N."""
+    solutions = {}
+    for strategy in ("full", "working-set"):
+        with pytest.warns(DegenerateProblemWarning):
+            program = MomentMatching(moments, strategy=strategy)
+            solutions[strategy] = program.solve(n, c_s, solution="interior", rng=7)
+    full, ws = solutions["full"], solutions["working-set"]
+    assert full.degenerate and ws.degenerate
+    value = _check_feasible_and_certified(moments, ws, n, c_s)
+    # the returned s is optimal: its objective, recomputed over all N points, is 0 within
+    # the bound the solution reports, and s meets the moment condition for c_s
+    units = moments.eigenvalues[0] ** 2
+    assert value * units <= ws.suboptimality_bound
+    assert ws.objective <= ws.suboptimality_bound
+    assert full.objective <= full.suboptimality_bound
+    assert ws.certified_c_s <= c_s * (1 + 1e-8)
+
+
+@pytest.mark.parametrize("n, c_s", BINDING_CASES)
+def test_working_set_matches_the_binding_full_qp(moments, n, c_s):
+    """Optimum > 0: the working set's optimum is the full QP's within their certificates."""
     full = _solve(moments, "full", n, c_s, "interior")
     ws = _solve(moments, "working-set", n, c_s, "interior")
-    # feasibility of the returned weights
-    assert np.all(ws.s >= 0) and np.all(ws.s <= 1 / n * (1 + 1e-9))
-    assert ws.s.sum() == pytest.approx(1.0, abs=1e-7)
-    # the certificate, recomputed here over all N points, is below the scheme's tolerance
-    value = reduced_objective(moments, ws.s, c_s, weights)
-    gap = frank_wolfe_gap(moments, ws.s, n, c_s, weights)
-    assert gap <= 2 * (GAP_ABS + GAP_REL * value)
+    assert not full.degenerate and not ws.degenerate
+    value = _check_feasible_and_certified(moments, ws, n, c_s)
+    units = moments.eigenvalues[0] ** 2
+    assert ws.objective > 0 and full.objective > 0
     # both objectives are within their own certified gaps of the common optimum
     assert abs(ws.objective - full.objective) <= ws.suboptimality_bound + full.suboptimality_bound
     assert abs(ws.objective - full.objective) <= 1e-6 * units * max(1.0, value)
-    assert ws.degenerate == full.degenerate
-    assert ws.certified_c_s == pytest.approx(full.certified_c_s, rel=1e-4) or full.degenerate
+    # a binding c_s is one the optimum cannot certify; both certify the same larger constant
+    assert ws.certified_c_s > c_s
+    assert ws.certified_c_s == pytest.approx(full.certified_c_s, rel=1e-4)
 
 
 @pytest.mark.parametrize("c_s", [0.999, 0.9, 0.5])
@@ -54,7 +89,7 @@ def test_working_set_with_piqp_matches_the_full_qp_with_clarabel(moments, c_s):
     n = 24
     full = _solve(moments, "full", n, c_s, "vertex")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", DegenerateProblemWarning)
         program = MomentMatching(moments, strategy="working-set", solver="PIQP", fallback=False)
         ws = program.solve(n, c_s, solution="vertex", rng=7)
     assert ws.solver in ("PIQP", "HIGHS")  # HIGHS: the degeneracy LP settled it, no QP ran
@@ -75,7 +110,7 @@ def test_piqp_and_clarabel_agree_within_their_certificates(m):
                 reference = _solve(moments, "full", n, c_s, solution)
                 for strategy in ("full", "working-set"):
                     with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
+                        warnings.simplefilter("ignore", DegenerateProblemWarning)
                         program = MomentMatching(
                             moments, strategy=strategy, solver="PIQP", fallback=False
                         )
@@ -95,11 +130,6 @@ def test_working_set_vertex_mode(moments, c_s):
     assert ws.support_size <= n + moments.n_directions
     assert np.all(ws.s <= 1 / n * (1 + 1e-9)) and ws.s.sum() == pytest.approx(1.0, abs=1e-7)
     assert abs(ws.objective - full.objective) <= ws.suboptimality_bound + full.suboptimality_bound
-
-
-def test_instances_cover_degenerate_and_binding(moments):
-    flags = {c: _solve(moments, "working-set", 24, c, "interior").degenerate for c in (1.0, 0.5)}
-    assert flags == {1.0: True, 0.5: False}
 
 
 def test_column_generation_adds_points_and_converges(moments):

@@ -8,6 +8,7 @@ of the repository (``docs/generate.py`` regenerates them with the repository's c
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -29,6 +30,10 @@ extensions = [
     "numpydoc",
     "myst_nb",
 ]
+# MathJax shipped with the site (the docs extra installs it), so a page renders its equations
+# without the network; without the package MathJax is loaded from its CDN by the browser.
+if importlib.util.find_spec("sphinx-mathjax-offline") is not None:
+    extensions.append("sphinx-mathjax-offline")
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
@@ -59,7 +64,11 @@ numpydoc_validation_checks: set[str] = set()
 
 html_theme = "pydata_sphinx_theme"
 html_title = "skmm_convex"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["wide.css"]
+# The pages hold wide tables: a left sidebar only where it lists sibling pages.
+_PAGES = "index getting_started method psd reliability reproductions theory performance design"
+html_sidebars = {page: [] for page in (*_PAGES.split(), "changelog")}
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -9,6 +9,7 @@ of the repository (``docs/generate.py`` regenerates them with the repository's c
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -53,7 +54,10 @@ myst_heading_anchors = 3
 nb_execution_mode = "off"
 nb_merge_streams = True
 
-# API reference: autosummary stubs from the docstrings (numpydoc style).
+# API reference: autosummary stubs from the docstrings (numpydoc style). The stubs are written
+# into api/generated/ (ignored by git); a stale stub of a name no longer listed would be an
+# orphan page, so the folder is emptied before every build.
+shutil.rmtree(ROOT / "docs" / "api" / "generated", ignore_errors=True)
 autosummary_generate = True
 autosummary_imported_members = True
 autodoc_default_options = {"members": True, "inherited-members": False}

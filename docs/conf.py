@@ -44,7 +44,6 @@ exclude_patterns = [
     "_build",
     "_generated/**",
     "bad_inputs.md",
-    "api/internals.rst",
     "**.ipynb_checkpoints",
 ]
 

@@ -73,7 +73,7 @@ class RestrictedQP:
 
     Parameters
     ----------
-    weighted_b : ndarray, shape (k, |W|)
+    weighted_b : ndarray, shape (k, size of W)
         ``w[:, None] * B[:, W]``.
     weights : ndarray, shape (k,)
     n : int

@@ -61,7 +61,7 @@ class WorkingSetResult:
     ----------
     s : ndarray, shape (N,)
         Optimal weights, zero outside ``working_set``.
-    working_set : ndarray of int, shape (|W|,)
+    working_set : ndarray of int, shape (size of W,)
         The final working set (sorted).
     objective : float
         Reduced objective ``F(s)`` in scaled units (see
@@ -209,7 +209,7 @@ def solve_working_set(
     previous optimum's used columns stay, so ``F`` cannot rise beyond the dropped weights'
     rounding, and pruning stops for good at the first round that does not lower ``F`` by more
     than the tolerance. It keeps each restricted QP near ``n + batch`` columns, which matters
-    at scale, where a growing set's interior-point iterations cost O(|W| k^2) each.
+    at scale, where a growing set's interior-point iterations cost ``O(|W| k^2)`` each.
     """
     k, n_samples = b.shape
     if initial is None:

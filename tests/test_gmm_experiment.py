@@ -171,9 +171,9 @@ def test_no_worker_outlives_the_command(tmp_path, signum):
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(GMM.parents[2])},
     )
+    workers = []
     try:
         deadline = time.monotonic() + 300
-        workers = []
         while len(workers) < 2 and parent.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
             workers = _descendants(parent.pid)
@@ -183,5 +183,8 @@ def test_no_worker_outlives_the_command(tmp_path, signum):
         _, alive = psutil.wait_procs(workers, timeout=30)
         assert not alive, f"workers {[p.pid for p in alive]} outlived the command"
     finally:
-        if parent.poll() is None:
-            parent.kill()
+        for process in [parent, *workers]:  # leave no process behind, even on failure
+            try:
+                process.kill()
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                pass

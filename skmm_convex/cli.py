@@ -18,13 +18,13 @@ import numpy as np
 
 from . import __version__
 from ._io import check_output, load_array, save_npz
-from .datasets import make_gmm
+from .datasets import TABLE1_GMM, make_table1_gmm
 from .errors import SkmmError, SolverNotInstalledError, ValidationError
 from .experiments import EXPERIMENTS, load_experiment
 from .moment_matching import FORMULATIONS, SOLUTION_MODES, STRATEGIES
 from .results import Selection
 from .sampling import SKMM_SAMPLERS
-from .selection import METHODS, select
+from .selection import BUDGET_SPLITS, METHODS, select, select_per_class
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS
 
 __all__ = ["main"]
@@ -103,7 +103,7 @@ def _add_select(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--labels", help="N labels (.npy/.npz), for --balanced")
     parser.add_argument(
         "--balanced",
-        choices=("proportional", "equal"),
+        choices=BUDGET_SPLITS,
         help="class-balanced selection: run the method inside each class (needs --labels)",
     )
     parser.set_defaults(run=_run_select)
@@ -132,7 +132,7 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         parser.error("--out is required unless --demo is given")
     if args.out is not None:
         check_output(args.out, force=args.force)  # fail before the work, not after it
-    data = make_gmm(2000, 2400, 8, std_max=0.04, rng=0) if args.demo else None
+    data = make_table1_gmm() if args.demo else None
     features = data.features if data is not None else load_array(args.features, args.key)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -164,7 +164,11 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         )
     if data is not None:
         counts = np.bincount(data.cluster_ids[selection.indices], minlength=len(data.centers))
-        print(f"GMM demo (N=2000, r=2400, 8 clusters, std_max=0.04, data seed 0), n={args.n}")
+        print(
+            f"GMM demo (N={TABLE1_GMM['n_samples']}, r={TABLE1_GMM['n_features']}, "
+            f"{TABLE1_GMM['n_clusters']} clusters, std_max={TABLE1_GMM['std_max']}, "
+            f"data seed {TABLE1_GMM['rng']}), n={args.n}"
+        )
         print(f"cluster sizes : {data.cluster_sizes.tolist()}")
         print(f"coreset counts: {counts.tolist()}")
     if solution is not None:
@@ -194,8 +198,6 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 
 def _select_balanced(args: argparse.Namespace, features, labels) -> Selection:
-    from .classification import select_per_class
-
     return select_per_class(
         features,
         np.asarray(labels).ravel(),
@@ -207,24 +209,30 @@ def _select_balanced(args: argparse.Namespace, features, labels) -> Selection:
     )
 
 
-def _experiment_runner(name: str):
-    def run(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
-        return load_experiment(name).run_from_args(args)
-
-    return run
-
-
 def _add_reproduce(commands: argparse._SubParsersAction) -> None:
+    """``skmm-convex reproduce NAME ARGS``; NAME's module is imported only when it runs."""
     parser = commands.add_parser(
         "reproduce", help="run one of the paper's experiments", description="Run an experiment."
     )
     experiments = parser.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
     for name, (_, description) in EXPERIMENTS.items():
-        sub = experiments.add_parser(name, help=description, description=description)
-        load_experiment(name).add_arguments(sub)
-        sub.set_defaults(
-            run=lambda args, _parser, name=name: load_experiment(name).run_from_args(args)
+        sub = experiments.add_parser(
+            name,
+            help=description,
+            add_help=False,
+            prefix_chars="+",  # every argument, --help included, goes to the experiment's parser
         )
+        sub.add_argument("experiment_args", nargs=argparse.REMAINDER)
+        sub.set_defaults(run=_run_experiment)
+
+
+def _run_experiment(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    """Import the experiment, parse its own options (usage errors exit 2), and run it."""
+    module = load_experiment(args.experiment)
+    description = EXPERIMENTS[args.experiment][1]
+    parser = _Parser(prog=f"{PROG} reproduce {args.experiment}", description=description)
+    module.add_arguments(parser)
+    return module.run_from_args(parser.parse_args(args.experiment_args))
 
 
 def _add_theory(commands: argparse._SubParsersAction) -> None:

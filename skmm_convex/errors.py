@@ -63,7 +63,7 @@ class ClassBudgetWarning(UserWarning):
     """A class holds fewer examples than its per-class budget in class-balanced selection.
 
     The class contributes all its examples and its shortfall is given to the other classes
-    (see :func:`skmm_convex.classification.class_budgets`).
+    (see :func:`skmm_convex.selection.class_budgets`).
     """
 
 

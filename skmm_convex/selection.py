@@ -18,7 +18,7 @@ from ._validation import (
     check_positive_float,
 )
 from .baselines import BASELINES
-from .errors import ValidationError
+from .errors import ClassBudgetWarning, ValidationError, warn_user  # the last two: per-class block
 from .moment_matching import MomentMatching, check_config, default_solution_mode
 from .moments import compute_moments
 from .results import Selection
@@ -214,3 +214,172 @@ def select(
     except TypeError as exc:
         raise ValidationError(f"method {method!r} does not take these options: {exc}") from None
     return chosen(features, n, rng=rng, **options)
+
+
+# --- class-balanced selection: the budget split among classes and select within each class ---
+
+BUDGET_SPLITS = ("proportional", "equal")
+
+__all__ += ["BUDGET_SPLITS", "ClassBudgetWarning", "check_labels", "class_budgets"]
+__all__ += ["select_per_class"]
+
+
+def check_labels(labels: Any, n_samples: int, name: str = "labels") -> np.ndarray:
+    """Check one label per row and return the labels as an array.
+
+    Parameters
+    ----------
+    labels : array_like, shape (N,)
+    n_samples : int
+        The number of rows N the labels must match.
+    name : str
+        The argument's name in the error message.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+
+    Raises
+    ------
+    ValidationError
+        When ``labels`` is not 1-d with ``n_samples`` entries.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n_samples:
+        raise ValidationError(
+            f"{name} must be 1-d with {n_samples} entries (one per row), got shape {labels.shape}"
+        )
+    return labels
+
+
+def _split(total: int, sizes: np.ndarray, split: str) -> np.ndarray:
+    """Divide ``total`` among classes of the given sizes (no capping)."""
+    if split == "equal":
+        budgets = np.full(sizes.size, total // sizes.size)
+        quotas = np.zeros(sizes.size)
+        extra = total - budgets.sum()
+        order = np.lexsort((np.arange(sizes.size), -sizes))  # largest classes first
+    else:
+        quotas = total * sizes / sizes.sum()
+        budgets = np.floor(quotas).astype(int)
+        extra = total - budgets.sum()
+        order = np.lexsort((np.arange(sizes.size), -(quotas - budgets)))  # largest remainders
+    budgets[order[:extra]] += 1
+    return budgets
+
+
+def class_budgets(labels: Any, n: int, split: str = "proportional") -> dict[Any, int]:
+    """Per-class budgets that add up to n, each at most the class size.
+
+    Parameters
+    ----------
+    labels : array_like, shape (N,)
+    n : int
+        Total budget, in ``[1, N]``.
+    split : {"proportional", "equal"}
+        ``"proportional"``: ``n N_c / N`` rounded by largest remainders; ``"equal"``:
+        ``n // C`` each, the remainder to the largest classes.
+
+    Returns
+    -------
+    dict
+        Class label -> budget ``n_c`` with ``0 <= n_c <= N_c`` and ``sum n_c = n``.
+
+    Warns
+    -----
+    ClassBudgetWarning
+        When a class has fewer examples than its budget: it gets all of them and its
+        shortfall is split among the other classes by the same rule (repeated until no class
+        is short), so the total stays n.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValidationError(f"labels must be a non-empty 1-d array, got shape {labels.shape}")
+    n = check_int(n, "n", 1, labels.size)
+    check_choice(split, "split", BUDGET_SPLITS)
+    classes, sizes = np.unique(labels, return_counts=True)
+    budgets = _split(n, sizes, split)
+    asked = budgets.copy()  # the budget each class had when it was found short
+    capped = np.zeros(classes.size, dtype=bool)
+    while np.any(budgets > sizes):
+        short = budgets > sizes
+        asked[short] = budgets[short]
+        capped |= short
+        budgets[capped] = sizes[capped]
+        budgets[~capped] = _split(n - sizes[capped].sum(), sizes[~capped], split)
+    if capped.any():
+        short = ", ".join(
+            f"class {classes[k].item()!r} has {sizes[k]} < budget {asked[k]}"
+            for k in np.flatnonzero(capped)
+        )
+        final = dict(zip(classes.tolist(), budgets.tolist(), strict=True))
+        warn_user(
+            f"class-balanced selection ({split!r} split, n={n}): {short}; each such class "
+            "contributes all its examples and the other classes take up the difference "
+            f"(budgets now {final})",
+            ClassBudgetWarning,
+        )
+    return {label: int(b) for label, b in zip(classes.tolist(), budgets, strict=True)}
+
+
+def select_per_class(
+    features: Any,
+    labels: Any,
+    n: int,
+    method: str = "skmm",
+    *,
+    split: str = "proportional",
+    rng: RngLike = None,
+    **options: Any,
+) -> Selection:
+    """Class-balanced selection: run ``method`` within each class on its own budget.
+
+    Parameters
+    ----------
+    features : array_like, shape (N, r)
+    labels : array_like, shape (N,)
+    n : int
+        Total coreset size.
+    method : str
+        Any key of :data:`METHODS`.
+    split : {"proportional", "equal"}
+        How n is divided among classes (:func:`class_budgets`).
+    rng : int, Generator or None
+        Split into one independent stream per class.
+    **options
+        Passed to the method in every class.
+
+    Returns
+    -------
+    Selection
+        ``indices`` (n,) sorted; ``weights`` (N,) where the method has weights: class c's
+        weights scaled by ``n_c / n``, so they lie on the capped simplex of budget n.
+
+    Notes
+    -----
+    The per-class variant of the authors' ``cov_ntk_perclass`` (which used ``n // C`` each);
+    a class whose budget equals its size is taken whole without calling the method.
+    """
+    matrix = check_matrix(features)
+    labels = check_labels(labels, matrix.shape[0])
+    check_choice(method, "method", tuple(METHODS))
+    budgets = class_budgets(labels, n, split)
+    streams = as_generator(rng).spawn(len(budgets))
+    chosen, weights = [], np.zeros(matrix.shape[0])
+    has_weights = True
+    for (label, budget), stream in zip(budgets.items(), streams, strict=True):
+        rows = np.flatnonzero(labels == label)
+        if budget == 0:
+            continue
+        if budget == rows.size:
+            chosen.append(rows)
+            weights[rows] = 1.0 / n
+            continue
+        sub = select(matrix[rows], budget, method, rng=stream, **options)
+        chosen.append(rows[sub.indices])
+        if sub.weights is None:
+            has_weights = False
+        else:
+            weights[rows] = sub.weights * budget / n
+    indices = np.sort(np.concatenate(chosen))
+    return Selection(indices, method, weights=weights if has_weights else None)

@@ -1,24 +1,22 @@
-"""The classification protocol: per-class budgets, balanced selection, linear probe, summary."""
+"""The classification protocol: per-class budgets, balanced selection, linear probe, summary.
+
+Per-class selection lives in :mod:`skmm_convex.selection`, the probe in
+:mod:`skmm_convex.evaluation.probe`, the protocol runner in
+:mod:`skmm_convex.experiments.protocol`.
+"""
 
 import warnings
 
 import numpy as np
 import pytest
 
-from skmm_convex.classification import (
-    LinearProbe,
-    Trial,
-    class_budgets,
-    run_protocol,
-    score_predictions,
-    select_per_class,
-    summarise,
-)
 from skmm_convex.errors import ClassBudgetWarning, ValidationError
-from skmm_convex.selection import METHODS
+from skmm_convex.evaluation.probe import LinearProbe, score_predictions
+from skmm_convex.experiments.protocol import Trial, run_protocol, summarise
+from skmm_convex.selection import METHODS, class_budgets, select_per_class
 
 # SkMM at c_S = 0.999 is degenerate on these data (expected; the README explains it)
-pytestmark = pytest.mark.filterwarnings("ignore::skmm_convex.errors.DegenerateProblemWarning")
+DEGENERATE_OK = pytest.mark.filterwarnings("ignore::skmm_convex.errors.DegenerateProblemWarning")
 
 
 def _blobs(seed, sizes=(30, 30, 30), d=12, spread=0.05):
@@ -70,6 +68,7 @@ def test_a_class_found_short_after_redistribution_is_reported_with_its_new_budge
     assert budgets == {0: 1, 1: 12, 2: 20}
 
 
+@DEGENERATE_OK
 def test_balanced_selection_with_a_short_class_keeps_all_of_it(global_seed):
     features, labels = _blobs(global_seed, sizes=(3, 40, 40))
     for method in METHODS:
@@ -81,6 +80,7 @@ def test_balanced_selection_with_a_short_class_keeps_all_of_it(global_seed):
         ).tolist() == [3, 13, 14]
 
 
+@DEGENERATE_OK
 def test_balanced_selection_meets_the_budgets_without_warning(global_seed):
     features, labels = _blobs(global_seed, sizes=(20, 40, 60))
     budgets = class_budgets(labels, 24, "proportional")
@@ -109,6 +109,7 @@ def test_select_per_class_validates():
         select_per_class(features, labels, 10, "uniform", split="even")
 
 
+@DEGENERATE_OK
 @pytest.mark.parametrize("balanced", ["none", "equal"])
 def test_protocol_on_separable_data_gives_accuracy_one(global_seed, balanced):
     # three tight clusters at 3 e_c in R^3: separable with a margin of ~40 noise deviations
@@ -173,6 +174,7 @@ def test_run_protocol_validates():
         LinearProbe(features, labels, features[:, :3], labels)
 
 
+@DEGENERATE_OK
 def test_a_methods_coresets_do_not_depend_on_the_other_methods(global_seed):
     features, labels = _blobs(global_seed)
 

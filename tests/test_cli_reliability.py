@@ -159,6 +159,40 @@ def test_help_and_version_exit_0(capsys):
     assert cli.main(["select", "--help"]) == 0
 
 
+LOADED_EXPERIMENTS = """
+import sys
+from skmm_convex.cli import main
+code = main(sys.argv[1:])
+print(code, sorted(m for m in sys.modules if m.startswith("skmm_convex.experiments.")))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["select", "--help"], []),
+        (["--version"], []),
+        (["reproduce", "--help"], []),
+        (
+            ["reproduce", "gmm", "--help"],
+            ["skmm_convex.experiments.gmm"]
+            + [f"skmm_convex.experiments.gmm.{m}" for m in ("cli", "config", "report", "run")],
+        ),
+    ],
+)
+def test_an_experiment_is_imported_only_when_its_command_runs(argv, loaded):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_EXPERIMENTS, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"0 {loaded}"
+
+
 def test_subprocess_usage_error(workdir):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     done = subprocess.run(

@@ -7,7 +7,13 @@ import pytest
 
 import skmm_convex as skmm
 from skmm_convex.errors import ValidationError
-from skmm_convex.evaluate import ALPHA_GRID, LSQR_TOL, coreset_risk, fit_coreset, full_data_risk
+from skmm_convex.evaluation.ridge import (
+    ALPHA_GRID,
+    LSQR_TOL,
+    coreset_risk,
+    fit_coreset,
+    full_data_risk,
+)
 
 
 def test_protocol_constants():
@@ -67,7 +73,7 @@ def test_bad_labels():
 
 @pytest.fixture(scope="module")
 def table1():
-    return skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
+    return skmm.make_table1_gmm()
 
 
 def test_full_data_risk_is_the_poster_floor(table1):

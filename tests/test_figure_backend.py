@@ -18,9 +18,9 @@ SCRIPT = textwrap.dedent(
 
     matplotlib.use("svg")  # stands in for a notebook's backend
 
-    from skmm_convex.experiments._common import _figure
-    from skmm_convex.experiments.gmm import ROWS, GMMConfig, GMMResult, Run
-    from skmm_convex.experiments.gmm_report import _write_figure
+    from skmm_convex.experiments.gmm.config import GMMConfig, GMMResult, Run
+    from skmm_convex.experiments.gmm.report import write_figure
+    from skmm_convex.experiments.report import draw_figure
     from theory_checks.report import plot_result
     from theory_checks.result import CheckResult
 
@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent(
              macro_f1_mean=a, macro_f1_se=0.01, n_seeds=2, select_seconds=0.0)
         for m, a0 in (("skmm", 0.6), ("uniform", 0.5)) for n, a in ((10, a0), (20, a0 + 0.1))
     ]
-    _figure(rows, "digits", str(out / "digits.png"))
+    draw_figure(rows, "digits", str(out / "digits.png"))
 
     config = GMMConfig(sizes=(48, 120), seeds=2)
     runs = tuple(
@@ -39,7 +39,7 @@ SCRIPT = textwrap.dedent(
         for row in config.rows for n in config.sizes for seed in range(2)
     )
     result = GMMResult(config, runs, 1.0, (2000,), 1.0, 1.0)
-    _write_figure(result, out / "gmm.png", False)
+    write_figure(result, out / "gmm.png", False)
 
     check = CheckResult(key="T1", statement="x <= 1", status="ours", tag="[OURS]", sense="<=",
                         bound=1.0, empirical=0.5, uncertainty=0.0, allowance="none", holds=True,

@@ -1,8 +1,16 @@
-"""``skmm-convex reproduce gmm``: outputs, no-clobber, and rows equal to ``select``."""
+"""``skmm-convex reproduce gmm``: outputs, no-clobber, rows equal to ``select``, and workers
+that end with the command."""
 
 from __future__ import annotations
 
+import ast
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,12 +18,34 @@ import pytest
 import skmm_convex as skmm
 from skmm_convex.cli import main
 from skmm_convex.experiments import EXPERIMENTS
-from skmm_convex.experiments.gmm import ROWS, GMMConfig, run_gmm
-from skmm_convex.experiments.gmm_report import OUTPUT_FILES, format_risk, summarise
+from skmm_convex.experiments.gmm.config import ROWS, GMMConfig
+from skmm_convex.experiments.gmm.report import OUTPUT_FILES, format_risk, summarise
+from skmm_convex.experiments.gmm.run import run_gmm
+
+GMM = Path(skmm.__file__).parent / "experiments" / "gmm"
 
 
 def test_registered():
-    assert EXPERIMENTS["gmm"][0] == "skmm_convex.experiments.gmm"
+    assert EXPERIMENTS["gmm"][0] == "skmm_convex.experiments.gmm.cli"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function (relative names kept)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+    return names
+
+
+def test_the_run_never_imports_the_report_or_the_command():
+    for name in ("config.py", "run.py"):
+        imported = _imported_modules(GMM / name)
+        assert not imported & {".report", ".cli"}, (name, imported)
+    assert ".cli" not in _imported_modules(GMM / "report.py")
+    assert _imported_modules(GMM / "__init__.py") == set()
 
 
 @pytest.mark.parametrize(
@@ -120,3 +150,41 @@ def test_sizes_beyond_the_data_are_a_usage_error(tmp_path, capsys):
     assert main(["reproduce", "gmm", "--sizes", "48,5000", "--out", str(tmp_path)]) == 2
     assert "n (in sizes) must be an int in [4, 2000], got 5000" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def _descendants(pid: int) -> list:
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
+def test_no_worker_outlives_the_command(tmp_path, signum):
+    psutil = pytest.importorskip("psutil")
+    command = [sys.executable, "-m", "skmm_convex", "reproduce", "gmm", "--quick"]
+    parent = subprocess.Popen(
+        [*command, "--jobs", "2", "--out", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(GMM.parents[2])},
+    )
+    workers = []
+    try:
+        deadline = time.monotonic() + 300
+        while len(workers) < 2 and parent.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _descendants(parent.pid)
+        assert len(workers) >= 2, "the pool never started"
+        parent.send_signal(signum)
+        parent.wait(timeout=60)
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"workers {[p.pid for p in alive]} outlived the command"
+    finally:
+        for process in [parent, *workers]:  # leave no process behind, even on failure
+            try:
+                process.kill()
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                pass

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skmm_convex.errors import ValidationError
-from skmm_convex.last_layers import (
+from skmm_convex.experiments.last_layers import (
     cross_entropy,
     finetune,
     gradient_targets,

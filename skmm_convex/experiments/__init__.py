@@ -15,7 +15,7 @@ __all__ = ["EXPERIMENTS", "load_experiment"]
 # name -> (module, one-line description)
 EXPERIMENTS: dict[str, tuple[str, str]] = {
     "gmm": (
-        "skmm_convex.experiments.gmm",
+        "skmm_convex.experiments.gmm.cli",
         "the paper's Table 1: risk of every method on the synthetic GMM data",
     ),
     "digits": (

@@ -1,7 +1,6 @@
 """``skmm-convex reproduce digits``: the paper's real-data protocol on scikit-learn's digits.
 
-A shipped-data analogue of the StanfordCars experiments (``shared/reference/experiments.md``
-section 4), which need downloads:
+A shipped-data analogue of the paper's StanfordCars experiments, which need downloads:
 
 * **pretraining** (the ImageNet stand-in): an MLP ``64 -> 128 -> 64 -> 5`` (scikit-learn,
   ReLU, Adam) trained on the digits 0-4 only;
@@ -27,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import __version__
-from ..classification import LinearProbe, Score, score_predictions
-from ..last_layers import (
+from ..evaluation.probe import LinearProbe, Score, score_predictions
+from .last_layers import (
     GRADIENT_TARGETS,
     TwoLayerHead,
     finetune,
@@ -36,7 +35,8 @@ from ..last_layers import (
     init_head,
     per_example_gradients,
 )
-from ._common import add_protocol_arguments, check_outputs, run_regime, write_report
+from .protocol import add_protocol_arguments, run_regime
+from .report import check_outputs, write_report
 
 __all__ = ["DigitsTask", "FinetuneEvaluator", "add_arguments", "prepare_digits", "run_from_args"]
 

@@ -15,9 +15,10 @@ import numpy as np
 
 from .. import __version__
 from .._io import load_array
-from ..classification import LinearProbe
 from ..errors import ValidationError
-from ._common import add_protocol_arguments, check_outputs, run_regime, write_report
+from ..evaluation.probe import LinearProbe
+from .protocol import add_protocol_arguments, run_regime
+from .report import check_outputs, write_report
 
 __all__ = ["add_arguments", "run_from_args"]
 

@@ -1,9 +1,10 @@
 """The last two layers of a network, in numpy: per-example gradients in closed form, finetuning.
 
 The trainable slice of the paper's finetuning experiments is the last two layers of a
-pretrained network (ResNet18's ``layer4.1.conv2`` and a freshly initialised ``fc``;
-``shared/reference/experiments.md`` section 3.3). Here the slice is a ReLU hidden layer and a
-linear head on top of frozen inputs ``z`` (the output of the frozen part of the network):
+pretrained network (ResNet18's ``layer4.1.conv2`` and a freshly initialised ``fc`` in the
+authors' code, github.com/Xiang-Pan/sketchy_moment_matching). Here the slice is a ReLU
+hidden layer and a linear head on top of frozen inputs ``z`` (the output of the frozen part
+of the network):
 
     a = z W1 + b1,   h = relu(a),   o = h W2 + b2,   loss = -log softmax(o)[t].
 
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import RngLike, as_generator, check_choice, check_int
-from .errors import ValidationError
+from .._validation import RngLike, as_generator, check_choice, check_int
+from ..errors import ValidationError
 
 __all__ = [
     "GRADIENT_TARGETS",
@@ -173,7 +174,7 @@ def per_example_gradients(
     -----
     With ``delta_o = softmax(o_i) - e_{t_i}`` and ``delta_a = (W2 delta_o) * 1[a_i > 0]``:
     ``dW2 = h_i delta_o'``, ``db2 = delta_o``, ``dW1 = z_i delta_a'``, ``db1 = delta_a``.
-    For the head alone this is the ``(p_i - e_{y_i}) x [h_i; 1]`` of experiments.md 3.3.
+    For the head alone this is the ``(p_i - e_{y_i}) x [h_i; 1]`` of the authors' gradient features.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     targets = np.asarray(targets)
@@ -230,7 +231,7 @@ def finetune(
     """Train both layers on (inputs, labels) by full-batch Adam on the mean cross-entropy.
 
     Deterministic given its inputs. Adam with ``beta = (0.9, 0.999)``, ``eps = 1e-8``, no
-    weight decay and no schedule, as the authors' ``finetune.py`` (experiments.md 4.4), but
+    weight decay and no schedule, as the authors' ``finetune.py``, but
     full-batch since coresets here are smaller than their batch of 512.
     """
     steps = check_int(steps, "steps", 0)

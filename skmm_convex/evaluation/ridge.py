@@ -1,11 +1,11 @@
 """The paper's evaluation protocol: ridge on the coreset, risk on all N points (Table 1).
 
-Section 1.3 of ``shared/reference/experiments.md``: scikit-learn ``Ridge(solver="lsqr",
-fit_intercept=False)`` fitted on the coreset ``(X_S, y_S)`` without sample weights, alpha
-chosen by ``GridSearchCV`` with an unshuffled 2-fold split over ``linspace(1e-3, 100, 10)``
-scored by negative mean squared error, the best alpha refitted on the whole coreset, and the
-risk ``L_D(theta_S) = ||y - X theta_S||^2 / N`` over **all** N points (in-sample, no held-out
-set).
+As in the authors' code (github.com/Xiang-Pan/sketchy_moment_matching): scikit-learn
+``Ridge(solver="lsqr", fit_intercept=False)`` fitted on the coreset ``(X_S, y_S)`` without
+sample weights, alpha chosen by ``GridSearchCV`` with an unshuffled 2-fold split over
+``linspace(1e-3, 100, 10)`` scored by negative mean squared error, the best alpha refitted on
+the whole coreset, and the risk ``L_D(theta_S) = ||y - X theta_S||^2 / N`` over **all** N
+points (in-sample, no held-out set).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, KFold
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_matrix
-from .errors import ValidationError
+from .._validation import check_matrix
+from ..errors import ValidationError
 
 __all__ = ["ALPHA_GRID", "LSQR_TOL", "RidgeFit", "coreset_risk", "fit_coreset", "full_data_risk"]
 

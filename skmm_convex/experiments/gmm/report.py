@@ -1,6 +1,6 @@
 """Tables, diagnostics and the figure of ``skmm-convex reproduce gmm``.
 
-Pure functions of a :class:`~skmm_convex.experiments.gmm.GMMResult`; files are written
+Pure functions of a :class:`~skmm_convex.experiments.gmm.config.GMMResult`; files are written
 atomically (:func:`skmm_convex._io.atomic_write`) and never replaced without ``force``.
 """
 
@@ -10,12 +10,12 @@ import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .._io import OutputExistsError, atomic_write
-from .gmm import GMMResult
+from ..._io import OutputExistsError, atomic_write
+from ..._tables import markdown_table
+from .config import GMMResult, Row
 
 __all__ = [
     "OUTPUT_FILES",
@@ -24,6 +24,7 @@ __all__ = [
     "format_table",
     "small_clusters",
     "summarise",
+    "write_figure",
     "write_outputs",
 ]
 
@@ -90,53 +91,55 @@ def format_risk(mean: float, std: float | None) -> str:
 
 
 def _method_by_size_table(
-    result: GMMResult, records: list[dict], cell: Callable[[dict, Any], str]
-) -> list[str]:
+    result: GMMResult, records: list[dict], cell: Callable[[dict, Row], str]
+) -> str:
     """A Markdown table with a row per method and a column per n; ``cell(record, row)``."""
     sizes = result.config.sizes
-    lines = [
-        "| method | " + " | ".join(str(n) for n in sizes) + " |",
-        "|---" * (len(sizes) + 1) + "|",
-    ]
+    rows = []
     for row in result.config.rows:
         cells = []
         for n in sizes:
             match = [r for r in records if r["label"] == row.label and r["n"] == n]
             cells.append(cell(match[0], row) if match else "")
-        lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
-    return lines
+        rows.append([row.label, *cells])
+    return markdown_table(["method", *(str(n) for n in sizes)], rows)
 
 
-def _risk_table(result: GMMResult, records: list[dict]) -> list[str]:
-    def risk(record: dict, row: Any) -> str:
+def _risk_table(result: GMMResult, records: list[dict]) -> str:
+    def risk(record: dict, row: Row) -> str:
         return format_risk(record["mean"], record["std"] if row.randomised else None)
 
     return _method_by_size_table(result, records, risk)
 
 
-def _coverage_table(result: GMMResult, records: list[dict]) -> list[str]:
-    def coverage(record: dict, _row: Any) -> str:
+def _coverage_table(result: GMMResult, records: list[dict]) -> str:
+    def coverage(record: dict, _row: Row) -> str:
         return f"{record['missed_small']}/{record['seeds']}"
 
     return _method_by_size_table(result, records, coverage)
 
 
-def _skmm_table(result: GMMResult, records: list[dict]) -> list[str]:
-    lines = [
-        "| solution | n | support of s | degenerate | s mass on small clusters |",
-        "|---|---|---|---|---|",
-    ]
-    seen = set()
+def _skmm_table(records: list[dict]) -> str | None:
+    """SkMM's weights per (solution, n): support, degeneracy, mass on the small clusters."""
+    rows, seen = [], set()
     for record in records:
         key = (record["solution"], record["n"])
         if "support" not in record or key in seen:
             continue
         seen.add(key)
-        lines.append(
-            f"| {record['solution']} | {record['n']} | {record['support']:.1f} | "
-            f"{record['degenerate']:.0%} | {record['mass_small']:.4f} |"
+        rows.append(
+            (
+                record["solution"],
+                record["n"],
+                f"{record['support']:.1f}",
+                f"{record['degenerate']:.0%}",
+                f"{record['mass_small']:.4f}",
+            )
         )
-    return lines
+    if not rows:
+        return None
+    headers = ("solution", "n", "support of s", "degenerate", "s mass on small clusters")
+    return markdown_table(headers, rows)
 
 
 def format_table(result: GMMResult) -> str:
@@ -153,20 +156,20 @@ def format_table(result: GMMResult) -> str:
         f"{list(result.cluster_sizes)}. Full-data ridge risk: **{result.full_data_risk:.4g}** "
         "(poster: 2.95e-3).",
         "",
-        *_risk_table(result, records),
+        _risk_table(result, records).rstrip("\n"),
         "",
         f"Seeds whose coreset misses a small cluster (clusters {small}, fewer than N/(2K) "
         "points each):",
         "",
-        *_coverage_table(result, records),
+        _coverage_table(result, records).rstrip("\n"),
     ]
-    skmm = _skmm_table(result, records)
-    if len(skmm) > 2:
+    skmm = _skmm_table(records)
+    if skmm is not None:
         lines += [
             "",
             f"SkMM weights s (means over seeds; small clusters hold {share:.4f} of the data):",
             "",
-            *skmm,
+            skmm.rstrip("\n"),
         ]
     lines += [
         "",
@@ -208,8 +211,12 @@ def _run_records(result: GMMResult) -> list[dict]:
     return records
 
 
-def _write_figure(result: GMMResult, path: Path, force: bool) -> Path:
-    # The object API: no pyplot, so a notebook's backend and figure list are left alone.
+def write_figure(result: GMMResult, path: Path, force: bool = False) -> Path:
+    """Risk against n for every row (log-log, mean and a ±1 std band), as a PNG at ``path``.
+
+    Uses matplotlib's object API (no pyplot), so a notebook's backend and figure list are
+    left alone. Returns ``path``.
+    """
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
@@ -273,6 +280,6 @@ def write_outputs(result: GMMResult, out: Path, force: bool = False) -> list[Pat
     paths = [_write_csv(out / "table.csv", records, force)]
     text = format_table(result)
     paths.append(atomic_write(out / "table.md", lambda t: Path(t).write_text(text), force))
-    paths.append(_write_figure(result, out / "figure.png", force))
+    paths.append(write_figure(result, out / "figure.png", force))
     paths.append(_write_csv(out / "runs.csv", _run_records(result), force))
     return paths

@@ -31,7 +31,7 @@ def select_uniform(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     -----
     The draw order is kept because the evaluation protocol's unshuffled 2-fold split sees the
     coreset in the order given, and the Table-1 data are sorted by cluster (see
-    :func:`skmm_convex.evaluate.coreset_risk`).
+    :func:`skmm_convex.evaluation.ridge.coreset_risk`).
     """
     matrix = check_matrix(features)
     n = check_int(n, "n", 1, matrix.shape[0])

@@ -146,7 +146,7 @@ def _s9(q, seed, scale):
 
 def _s10(q, seed, scale):
     return check_range_finder(
-        _instance("GMM-A", q, seed), n_gammas=20 if q else 100, bound_scale=scale, rng=seed
+        _instance("GMM-A", q, seed), n_gammas=20 if q else 60, bound_scale=scale, rng=seed
     )
 
 

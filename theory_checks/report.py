@@ -72,16 +72,22 @@ def format_table(results: list[CheckResult], seconds: list[float] | None = None)
     return "\n".join(out)
 
 
+def _markdown_cell(value) -> str:
+    """A table cell: norms ``||x||`` would end the cell, so their bars are escaped."""
+    return str(value).replace("|", "\\|")
+
+
 def format_markdown(results: list[CheckResult]) -> str:
     """The same table as GitHub Markdown (for the docs), plus the allowance of each check."""
     rows = [
         _row(res) + (f"**{res.verdict}**" + (f" ({res.note})" if res.note else ""),)
         for res in results
     ]
-    table = markdown_table(_HEADER + ("verdict",), rows)
+    table = markdown_table(_HEADER + ("verdict",), rows, cell=_markdown_cell)
     allowances = markdown_table(
         ("check", "statement", "allowance"),
         [(res.key, res.statement, res.allowance) for res in results],
+        cell=_markdown_cell,
     )
     return table + "\n" + allowances
 

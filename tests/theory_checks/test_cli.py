@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
+import skmm_convex
+from skmm_convex import cli as skmm_cli
 from theory_checks import CheckResult, cli, registry
+from theory_checks.report import format_markdown
 
 
 def test_exit_code_zero_and_table(capsys):
@@ -90,6 +93,13 @@ def test_quiet_and_markdown(capsys):
     assert "S11: identity holds" in capsys.readouterr().err  # not a TTY: no bar, lines only
 
 
+def test_markdown_escapes_the_bars_of_norms():
+    result = _fixed(statement="E[ER] <= ||theta||^2")(True, 0)
+    text = format_markdown([result])
+    assert "E[ER] <= \\|\\|theta\\|\\|^2" in text
+    assert all(line.replace("\\|", "").count("|") in (4, 10) for line in text.splitlines() if line)
+
+
 def _crashing(quick, seed, bound_scale=1.0):
     raise RuntimeError("solver exploded")
 
@@ -118,15 +128,11 @@ def test_plots_are_written_and_not_overwritten(tmp_path, capsys):
 
 
 def test_skmm_convex_theory_subcommand_runs_a_subprocess(capfd):
-    from skmm_convex import cli as skmm_cli
-
     assert skmm_cli.main(["theory", "--quick", "--only", "S11"]) == 0
     assert "S11" in capfd.readouterr().out
 
 
 def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
-    from skmm_convex import cli as skmm_cli
-
     calls = []
 
     def fake_run(command, *args, **kwargs):
@@ -139,8 +145,6 @@ def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
 
 
 def test_skmm_convex_does_not_import_theory_checks():
-    import skmm_convex
-
     package = Path(skmm_convex.__file__).parent
     for path in package.rglob("*.py"):
         text = path.read_text()

@@ -55,20 +55,13 @@ def check_coreset_moment_floor(
     """
     gen = as_generator(rng)
     rows, lam_min_rel, repl_lam_min, names = [], [], [], []
+    settings = (n_values, n_subsets, sketch_dim, full_matrix_subsets, replace)
     for inst in as_instances(problems):
         names.append(inst.name)
-        _one_instance(
-            inst,
-            n_values,
-            n_subsets,
-            sketch_dim,
-            full_matrix_subsets,
-            replace,
-            gen,
-            rows,
-            lam_min_rel,
-            repl_lam_min,
-        )
+        more_rows, more_lam, more_repl = _one_instance(inst, settings, gen)
+        rows += more_rows
+        lam_min_rel += more_lam
+        repl_lam_min += more_repl
     ratios = np.array([c / floor for (*_, c, floor) in rows])
     worst = int(np.argmin(ratios))
     holds = bool(np.all(ratios >= 1 - 1e-10)) and bool(np.all(np.array(lam_min_rel) >= -1e-10))
@@ -103,19 +96,11 @@ def check_coreset_moment_floor(
     )
 
 
-def _one_instance(
-    inst,
-    n_values,
-    n_subsets,
-    sketch_dim,
-    full_matrix_subsets,
-    replace,
-    gen,
-    rows,
-    lam_min_rel,
-    repl_lam_min,
-) -> None:
-    """Append F0's rows ``(name, n, j, kind, c*, n/N)`` and lambda_min's for one instance."""
+def _one_instance(inst, settings, gen) -> tuple[list, list, list]:
+    """F0's rows ``(name, n, j, kind, c*, n/N)``, and the relative lambda_min of
+    ``Sigma - (n/N) Sigma_S`` without and with replacement, for one instance."""
+    n_values, n_subsets, sketch_dim, full_matrix_subsets, replace = settings
+    rows, lam_min_rel, repl_lam_min = [], [], []
     g = inst.features
     n_samples, r = g.shape
     rbar = inst.rbar
@@ -152,3 +137,4 @@ def _one_instance(
                     gap = sigma - floor * (g[dup].T @ g[dup] / n)
                     lam = float(np.linalg.eigvalsh((gap + gap.T) / 2)[0])
                     repl_lam_min.append(lam / sigma_norm)
+    return rows, lam_min_rel, repl_lam_min

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import binom, norm
 
 from skmm_convex import GMMData
 from skmm_convex._validation import as_generator, check_matrix
@@ -17,13 +17,29 @@ __all__ = [
     "FLOAT_RTOL",
     "as_instance",
     "as_instances",
+    "Z_LIMIT",
+    "binomial_lower_critical",
     "binomial_lower_ok",
+    "binomial_lower_power",
+    "binomial_upper_critical",
     "binomial_upper_ok",
+    "check_bound_scale",
+    "normal_false_alarm",
     "uniform_coreset",
 ]
 
-#: deterministic inequalities pass if LHS <= RHS (1 + FLOAT_RTOL) (theory.md section 5)
+#: deterministic inequalities pass if LHS <= RHS (1 + FLOAT_RTOL) (the protocol of README.md)
 FLOAT_RTOL = 1e-8
+#: Monte Carlo means are compared within this many standard errors
+Z_LIMIT = 4.0
+
+
+def check_bound_scale(bound_scale: float) -> float:
+    """``bound_scale`` (the factor put on a statement's bound) as a positive float."""
+    value = float(bound_scale)
+    if not (np.isfinite(value) and value > 0):
+        raise ValidationError(f"bound_scale must be a positive finite number, got {bound_scale!r}")
+    return value
 
 
 def as_instance(problem, theta: np.ndarray | None = None, rng=0) -> Instance:
@@ -73,3 +89,37 @@ def binomial_upper_ok(failures: int, trials: int, p: float, level: float = 0.01)
 def binomial_lower_ok(successes: int, trials: int, p: float, level: float = 0.01) -> bool:
     """Do not reject ``P(success) >= p``: ``P(Binom(T, p) <= successes) >= level``."""
     return bool(binom.cdf(successes, trials, p) >= level)
+
+
+def binomial_lower_critical(trials: int, p: float, level: float = 0.01) -> int:
+    """The fewest successes out of ``trials`` that :func:`binomial_lower_ok` accepts."""
+    k = int(binom.ppf(level, trials, p))
+    while k > 0 and binom.cdf(k - 1, trials, p) >= level:
+        k -= 1
+    while binom.cdf(k, trials, p) < level:
+        k += 1
+    return k
+
+
+def binomial_upper_critical(trials: int, p: float, level: float = 0.01) -> int:
+    """The most failures out of ``trials`` that :func:`binomial_upper_ok` accepts."""
+    f = int(binom.isf(level, trials, p))
+    while binom.sf(f, trials, p) >= level:  # P(X >= f + 1) >= level: f + 1 still accepted
+        f += 1
+    while f > 0 and binom.sf(f - 1, trials, p) < level:
+        f -= 1
+    return f
+
+
+def binomial_lower_power(trials: int, p: float, p_alt: float, level: float = 0.01) -> float:
+    """Probability that a true success rate ``p_alt < p`` is caught by the lower test."""
+    return float(binom.cdf(binomial_lower_critical(trials, p, level) - 1, trials, p_alt))
+
+
+def normal_false_alarm(n_tests: int, two_sided: bool, z_limit: float = Z_LIMIT) -> float:
+    """Union bound on the chance that ``n_tests`` true mean comparisons flag one as failing.
+
+    Each compares a Monte Carlo mean with its claim within ``z_limit`` standard errors; the
+    tail is the normal approximation of the mean of many draws.
+    """
+    return float(min(1.0, n_tests * (2 if two_sided else 1) * norm.sf(z_limit)))

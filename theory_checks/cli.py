@@ -1,7 +1,8 @@
-"""``python -m theory_checks [--quick] [--seed S] [--plot DIR] [--force] [--only KEYS]``.
+"""``python -m theory_checks [--quick] [--seed S] [--only KEYS] [--negative-controls] ...``.
 
-Exit code 0 when every check behaves as expected (a designed counterexample failing, and a
-"<~" claim needing a constant <= 10, count as expected), 1 otherwise, 2 on usage errors.
+Exit code 0 when every statement expected to hold holds (with constant 1, or with a constant
+within its tolerance), every identity holds and the designed counterexample fails; 1 when any
+check fails, is not applicable, crashes, or a control is not caught; 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -12,10 +13,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
 from skmm_convex.errors import SkmmError
 
+from .controls import format_controls, run_controls
 from .registry import CHECKS, run_check
-from .report import format_details, format_table, intrinsic_dimension_summary, plot_result
+from .report import (
+    format_details,
+    format_markdown,
+    format_monte_carlo,
+    format_summary,
+    format_table,
+    intrinsic_dimension_summary,
+    plot_result,
+)
 
 __all__ = ["main"]
 
@@ -23,7 +36,8 @@ __all__ = ["main"]
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m theory_checks",
-        description="Check the SkMM paper's statements numerically (theory.md S0-S11).",
+        description="Check the SkMM paper's statements numerically (arXiv 2407.06120; "
+        "statements F0, S1-S11, see theory_checks/README.md).",
     )
     parser.add_argument("--quick", action="store_true", help="small instances, few draws")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
@@ -36,6 +50,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "--details", action="store_true", help="also print each check's scalar details"
     )
     parser.add_argument(
+        "--markdown", action="store_true", help="print the table as Markdown (for the docs)"
+    )
+    parser.add_argument(
+        "--negative-controls",
+        action="store_true",
+        help="run every non-identity check against a bound scaled so that the data violate "
+        "it; exit 0 only if every control is caught",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar or per-check lines on stderr"
+    )
+    parser.add_argument(
         "--blas-threads",
         type=int,
         default=1,
@@ -45,8 +71,23 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _progress(quiet: bool, desc: str):
+    """A tqdm wrapper on stderr, off with ``--quiet`` or when stderr is not a terminal."""
+    disable = quiet or not sys.stderr.isatty()
+    return lambda items: tqdm(items, desc=desc, file=sys.stderr, disable=disable, leave=False)
+
+
+def _controls(args, keys) -> int:
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        controls = run_controls(keys, args.quick, args.seed, _progress(args.quiet, "controls"))
+    mode = "quick" if args.quick else "full"
+    print(f"negative controls ({mode} mode, seed {args.seed}):")
+    print(format_controls(controls))
+    return 0 if all(control.caught for control in controls) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the checks, print the table, return the exit code."""
+    """Run the checks (or their negative controls), print the table, return the exit code."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     keys = list(CHECKS) if args.only is None else [k.strip() for k in args.only.split(",")]
@@ -59,27 +100,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--seed must be non-negative, got {args.seed}")
     if args.plot is not None and not Path(args.plot).is_dir():
         parser.error(f"--plot folder {args.plot!r} does not exist")
-    from threadpoolctl import threadpool_limits
+    if args.negative_controls:
+        return _controls(args, keys)
 
     start = time.perf_counter()
     results, seconds, errors = [], [], []
+    log = not args.quiet
     with threadpool_limits(limits=args.blas_threads, user_api="blas"):
-        for key in keys:
+        for key in _progress(args.quiet, "theory checks")(keys):
             tic = time.perf_counter()
             try:
                 results.append(run_check(key, args.quick, args.seed))
             except Exception as exc:  # a crashing check is reported, and the others still run
                 errors.append(f"{key}: {type(exc).__name__}: {exc}")
-                print(f"  {key}: ERROR {exc}", file=sys.stderr)
+                if log:
+                    tqdm.write(f"  {key}: ERROR {exc}", file=sys.stderr)
                 continue
             seconds.append(time.perf_counter() - tic)
-            print(f"  {key}: {results[-1].verdict} ({seconds[-1]:.1f} s)", file=sys.stderr)
+            if log:
+                tqdm.write(f"  {key}: {results[-1].verdict} ({seconds[-1]:.1f} s)", file=sys.stderr)
         # r_bar against the number of clusters: printed with the full set of checks only
         summary = intrinsic_dimension_summary(args.seed, args.quick) if args.only is None else ""
 
     mode = "quick" if args.quick else "full"
     print(f"theory checks ({mode} mode, seed {args.seed}):")
-    print(format_table(results, seconds))
+    print(format_markdown(results) if args.markdown else format_table(results, seconds))
+    monte_carlo = format_monte_carlo(results)
+    if monte_carlo:
+        print()
+        print(monte_carlo)
     if args.details:
         print()
         print(format_details(results))
@@ -99,10 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for error in errors:
         print(f"ERROR in check {error}")
     print(
-        f"\n{len(keys) - len(failed)}/{len(keys)} checks as expected; "
-        f"wall time {time.perf_counter() - start:.1f} s"
+        f"\n{format_summary(results, len(errors))}; wall time {time.perf_counter() - start:.1f} s"
     )
     if failed:
-        print(f"NOT as expected: {', '.join(failed)}")
+        print(f"FAILING: {', '.join(failed)}")
         return 1
     return 0

@@ -6,13 +6,17 @@ import numpy as np
 
 from skmm_convex._validation import as_generator
 
-from ._common import FLOAT_RTOL, as_instance, uniform_coreset
+from ._common import FLOAT_RTOL, as_instance, check_bound_scale, uniform_coreset
 from .linalg import generalized_max_eig, tail_trace
 from .result import CheckResult
 from .ridge import CoresetRidge
 from .tradeoff import subspace_terms
 
-__all__ = ["check_low_intrinsic_dimension"]
+__all__ = ["EXPLORATION_CONSTANT_TOLERANCE", "check_low_intrinsic_dimension"]
+
+#: the explicit chain bounds E[ER] by (1/n)(c_S sigma^2 dim + 2 tr(Sigma) ||theta_*||^2), at
+#: most twice the poster's right-hand side: the constant our reading allows
+EXPLORATION_CONSTANT_TOLERANCE = 2.0
 
 
 def check_low_intrinsic_dimension(
@@ -21,6 +25,7 @@ def check_low_intrinsic_dimension(
     n_values=(48, 100, 400),
     n_subsets: int = 5,
     sigmas=(0.01, 0.1, 1.0, 10.0),
+    bound_scale: float = 1.0,
     rng=0,
 ) -> CheckResult:
     """S6: ``E[ER] <~ (1/n)(c_S sigma^2 r_bar + tr(Sigma) ||theta_*||^2)``.
@@ -30,18 +35,24 @@ def check_low_intrinsic_dimension(
     problem : Instance, GMMData or ndarray (N, r)
     n_values, n_subsets, sigmas :
         Coreset sizes, uniform coresets per size, noise levels.
+    bound_scale : float
+        Factor on the poster form's right-hand side (1: the statement); the explicit chain
+        is always tested as it is.
 
     Notes
     -----
     Script-S = top-r_bar eigenspace of Sigma_S (Q); hypotheses (i)
     ``P(c_S Sigma_S - Sigma)P >= 0`` with ``c_S = c*(Q'Sigma Q, Q'Sigma_S Q)`` (always true for
     that c_S) and (ii) ``tr(Sigma P^perp) <= (N/n) tr(Sigma - <Sigma>_rbar)`` (checked; the
-    fraction of coresets meeting it is reported). Where both hold, the explicit chain
-    ``E[ER] <= (sigma^2/n) c_S r_bar + 2 (N/n) tr(Sigma - <Sigma>_rbar) ||theta_*||^2`` and
-    ``<= (1/n)(c_S sigma^2 r_bar + 2 tr(Sigma) ||theta_*||^2)`` must hold exactly
-    (LHS = inf over alpha); the poster form (constant 1, no factor 2) gives the empirical
-    constant ``max LHS/RHS``.
+    fraction of coresets meeting it is reported; a coreset that misses it is not tested, and
+    with none meeting it the verdict is "not applicable"). Where both hold, the explicit
+    chain ``E[ER] <= (sigma^2/n) c_S k + 2 (N/n) tr(Sigma - <Sigma>_rbar) ||theta_*||^2``
+    and ``<= (1/n)(c_S sigma^2 k + 2 tr(Sigma) ||theta_*||^2)`` (k = dim Script-S <= r_bar,
+    LHS = inf over alpha) must hold to ``1 + 1e-8``: if it does not, the check fails. The
+    poster form (constant 1, no factor 2) gives the empirical constant ``max LHS/RHS``; the
+    chain bounds it by :data:`EXPLORATION_CONSTANT_TOLERANCE`.
     """
+    scale = check_bound_scale(bound_scale)
     inst = as_instance(problem)
     gen = as_generator(rng)
     n_samples = inst.n_samples
@@ -64,7 +75,7 @@ def check_low_intrinsic_dimension(
             cond_ii.append((n, perp, n_samples / n * tail, ok_ii))
             for sigma in sigmas:
                 lhs = ridge.minimize(inst.theta, sigma**2).risk
-                poster = (c_s * sigma**2 * rbar + trace * theta_sq) / n
+                poster = scale * (c_s * sigma**2 * rbar + trace * theta_sq) / n
                 if ok_ii:
                     first = sigma**2 / n * c_s * k + 2 * n_samples / n * tail * theta_sq
                     second = (c_s * sigma**2 * k + 2 * trace * theta_sq) / n
@@ -87,10 +98,17 @@ def check_low_intrinsic_dimension(
         bound=worst[4],
         empirical=worst[3],
         uncertainty=0.0,
-        allowance="constant 1 (poster form); explicit chain with factor 2 exact to 1e-8",
+        allowance=f"closed forms; explicit chain (factor 2) to 1 + {FLOAT_RTOL:g}, poster form "
+        "with constant 1",
         holds=bool(valid) and bool(chain_ok) and constant <= 1,
-        constant=constant,
+        constant=constant if chain_ok else None,
+        constant_tolerance=EXPLORATION_CONSTANT_TOLERANCE,
+        kind="deterministic",
+        applicable=bool(valid),
         details=dict(
+            bound_scale=scale,
+            poster_constant=constant,
+            coresets_tested=int(sum(c[3] for c in cond_ii)),
             ratios=ratios,
             ratio_label="inf_alpha E[ER] / poster RHS",
             rbar=rbar,

@@ -1,8 +1,8 @@
-"""The synthetic problem instances of theory.md section 4.
+"""The synthetic problem instances of the checks (described in README.md).
 
 Every check takes ``features`` (any G) and, where it needs one, ``theta`` (theta_*); these
 builders make the recommended instances. Sizes shrink in quick mode (``quick=True``) so that
-all quick checks run in well under two minutes on two shared cores.
+the quick checks stay fast.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Instance:
-    """A design matrix G with a ground truth theta_* (theory.md D2).
+    """A design matrix G with a ground truth theta_* (the paper's fixed-design linear model).
 
     Attributes
     ----------
@@ -69,7 +69,7 @@ class Instance:
 def gmm_instance(
     n_samples: int, n_features: int, n_clusters: int, std_max: float, seed: int = 0
 ) -> Instance:
-    """``make_gmm`` data with theta_* = the latent parameter (theory.md section 4)."""
+    """``make_gmm`` data with theta_* = the latent parameter (README.md, "Instances")."""
     data = make_gmm(n_samples, n_features, n_clusters, std_max=std_max, rng=seed)
     info = dict(N=n_samples, r=n_features, clusters=n_clusters, std_max=std_max, seed=seed)
     return Instance(f"GMM(std_max={std_max:g})", data.features, data.latent.copy(), info)
@@ -90,7 +90,7 @@ def gmm_b(quick: bool = False, seed: int = 0) -> Instance:
 
     For a random half of the rows add ``+-w e_9`` with ``w = sqrt(0.8 tr(Sigma)/N / 0.5)``,
     so that ``lambda_9(Sigma) ~ 0.8 tr(Sigma)/N`` while r_bar stays 8, and
-    ``gamma_S = lambda_9(Sigma_S)`` is of order 1 (theory.md section 4).
+    ``gamma_S = lambda_9(Sigma_S)`` is of order 1 (README.md, "Instances").
     """
     sizes = (1200, 800) if quick else (2000, 2400)
     data = make_gmm(*sizes, 8, std_max=1.0, rng=seed)
@@ -139,7 +139,7 @@ def isotropic(n_samples: int = 1000, n_features: int = 200, seed: int = 0) -> In
 
 
 def adversarial_d(eps: float = 1e-6) -> Instance:
-    """ADV-D: the 2-d counterexample of theory.md S5 (Finding 2).
+    """ADV-D: our 2-d counterexample to S5 for a general subspace.
 
     N = 40, S = {0, 1}: ``g_0 = (sqrt 2, 0)``, ``g_1 = (0, sqrt(2 eps))``, the other 38 rows
     ``sqrt(40/38) u`` with ``u = (1, 1)/sqrt 2``; ``Sigma_S = diag(1, eps)``,

@@ -1,4 +1,4 @@
-"""Intrinsic dimension ``r_bar`` of a covariance spectrum (theory.md D6)."""
+"""Intrinsic dimension ``r_bar`` of a covariance spectrum (the paper's low-dimension assumption)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Shared linear algebra: generalized eigenvalues, subspace traces, spectra.
 
 Float64 throughout, SVD or ``solve`` rather than explicit inverses, eigenvalues below
-``1e-12 * max`` treated as zero (theory.md section 5).
+``1e-12 * max`` treated as zero (README.md, "Protocol").
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _sym(a: np.ndarray) -> np.ndarray:
 
 
 def generalized_max_eig(a: np.ndarray, b: np.ndarray, rtol: float = PINV_RTOL) -> float:
-    """``c*(A, B)``: the smallest c with ``A <= c B`` (Loewner), theory.md D9.
+    """``c*(A, B)``: the smallest c with ``A <= c B`` (Loewner order).
 
     Parameters
     ----------

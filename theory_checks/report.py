@@ -1,17 +1,32 @@
-"""Terminal table and one figure per statement."""
+"""Terminal and Markdown tables, the summary of verdicts, and one figure per statement."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
+from skmm_convex import TABLE1_GMM, make_gmm
 from skmm_convex._io import atomic_write
+from skmm_convex._tables import markdown_table
 
 from .intrinsic import intrinsic_dimension
-from .result import CheckResult
+from .linalg import spectrum_of
+from .result import VERDICTS, CheckResult
 
-__all__ = ["format_details", "format_table", "plot_result", "intrinsic_dimension_summary"]
+__all__ = [
+    "format_details",
+    "format_markdown",
+    "format_monte_carlo",
+    "format_summary",
+    "format_table",
+    "intrinsic_dimension_summary",
+    "plot_result",
+]
+
+_HEADER = ("check", "kind", "source", "sense", "bound", "empirical", "ratio", "constant")
 
 
 def _num(x: float | None) -> str:
@@ -20,34 +35,83 @@ def _num(x: float | None) -> str:
     return f"{x:.4g}"
 
 
+def _constant(res: CheckResult) -> str:
+    if res.constant is None:
+        return "-"
+    return f"{res.constant:.3g} (tol {res.constant_tolerance:g})"
+
+
+def _row(res: CheckResult) -> tuple[str, ...]:
+    emp = _num(res.empirical) + (f" +- {res.uncertainty:.2g}" if res.uncertainty else "")
+    return (
+        res.key,
+        res.kind,
+        res.status,
+        res.sense,
+        _num(res.bound),
+        emp,
+        _num(res.ratio),
+        _constant(res),
+    )
+
+
 def format_table(results: list[CheckResult], seconds: list[float] | None = None) -> str:
-    """Plain-text table: statement, status, bound, empirical (+- SE), ratio, verdict."""
-    header = ("check", "status", "sense", "bound", "empirical", "ratio", "const", "verdict")
-    lines = []
-    for i, res in enumerate(results):
-        emp = _num(res.empirical) + (f" +- {res.uncertainty:.2g}" if res.uncertainty else "")
-        row = (
-            res.key,
-            res.status,
-            res.sense,
-            _num(res.bound),
-            emp,
-            _num(res.ratio),
-            _num(res.constant),
-            res.verdict,
-        )
-        if seconds is not None:
-            row = row + (f"{seconds[i]:.1f}s",)
-        lines.append(row)
+    """Plain-text table: check, kind, source, bound, empirical (+- SE), ratio, constant
+    (with its tolerance), verdict and what the verdict alone does not say."""
+    header = _HEADER + ("verdict", "note")
+    lines = [_row(res) + (res.verdict, res.note) for res in results]
     if seconds is not None:
         header = header + ("time",)
+        lines = [row + (f"{sec:.1f}s",) for row, sec in zip(lines, seconds, strict=True)]
     widths = [max(len(str(r[j])) for r in [header, *lines]) for j in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*row) for row in lines]
+    out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*row).rstrip() for row in lines]
     out.append("")
     out += [f"{res.key:<11} {res.statement}" for res in results]
     return "\n".join(out)
+
+
+def _markdown_cell(value) -> str:
+    """A table cell: norms ``||x||`` would end the cell, so their bars are escaped."""
+    return str(value).replace("|", "\\|")
+
+
+def format_markdown(results: list[CheckResult]) -> str:
+    """The same table as GitHub Markdown (for the docs), plus the allowance of each check."""
+    rows = [
+        _row(res) + (f"**{res.verdict}**" + (f" ({res.note})" if res.note else ""),)
+        for res in results
+    ]
+    table = markdown_table(_HEADER + ("verdict",), rows, cell=_markdown_cell)
+    allowances = markdown_table(
+        ("check", "statement", "allowance"),
+        [(res.key, res.statement, res.allowance) for res in results],
+        cell=_markdown_cell,
+    )
+    return table + "\n" + allowances
+
+
+def format_monte_carlo(results: list[CheckResult]) -> str:
+    """One line per Monte Carlo check: draws, allowance, chance of a false alarm."""
+    lines = ["Monte Carlo checks (draws per configuration; false alarm: union bound):"]
+    for res in results:
+        if res.kind == "monte-carlo":
+            alarm = "-" if res.false_alarm is None else f"{res.false_alarm:.2g}"
+            lines.append(
+                f"  {res.key:<4} {res.draws} draws, false alarm <= {alarm}; {res.allowance}"
+            )
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def format_summary(results: list[CheckResult], errors: int = 0) -> str:
+    """Counts per verdict: holds, holds with a constant, identities, designed failures,
+    failures and not applicable, each on its own."""
+    counts = Counter(res.verdict for res in results)
+    parts = [f"{counts[v]} {v}" for v in VERDICTS if counts[v]]
+    if errors:
+        parts.append(f"{errors} crashed")
+    return f"{len(results) + errors} checks: " + ", ".join(parts)
 
 
 def _compact(value, depth: int = 0) -> str | None:
@@ -78,28 +142,36 @@ def format_details(results: list[CheckResult]) -> str:
 
 
 def intrinsic_dimension_summary(seed: int = 0, quick: bool = False) -> str:
-    """r_bar against the number of clusters on GMM data of several noise levels."""
-    from skmm_convex import make_gmm
+    """r_bar against the number of clusters on the Table-1 GMM at several noise levels.
 
-    from .linalg import spectrum_of
-
-    sizes = (1200, 800) if quick else (2000, 2400)
-    lines = [f"intrinsic dimension r_bar vs clusters (N={sizes[0]}, r={sizes[1]}, 8 clusters):"]
+    Full mode uses the Table-1 sizes (``skmm_convex.TABLE1_GMM``, whose own ``std_max`` is
+    0.04); quick mode a smaller N and r.
+    """
+    config = dict(TABLE1_GMM, rng=seed)
+    if quick:
+        config.update(n_samples=1200, n_features=800)
+    n_samples, n_features, clusters = (
+        config["n_samples"],
+        config["n_features"],
+        config["n_clusters"],
+    )
+    lines = [
+        f"intrinsic dimension r_bar vs clusters (N={n_samples}, r={n_features}, "
+        f"{clusters} clusters):"
+    ]
     for std_max in (0.01, 0.02, 0.04, 0.1):
-        data = make_gmm(*sizes, 8, std_max=std_max, rng=seed)
-        rbar = intrinsic_dimension(spectrum_of(data.features).eigenvalues, sizes[0])
-        lines.append(f"  std_max={std_max:<5g} r_bar={rbar:<5d} clusters=8")
+        data = make_gmm(**dict(config, std_max=std_max))
+        rbar = intrinsic_dimension(spectrum_of(data.features).eigenvalues, n_samples)
+        lines.append(f"  std_max={std_max:<5g} r_bar={rbar:<5d} clusters={clusters}")
     return "\n".join(lines)
 
 
 def plot_result(result: CheckResult, folder: str | Path, force: bool = False) -> Path:
     """Write ``<folder>/<key>.png``: the empirical/bound ratio of every configuration.
 
-    Written atomically; an existing file is replaced only with ``force``.
+    Written atomically; an existing file is replaced only with ``force``. Uses the object API
+    (no pyplot), so a notebook's backend and figure list are left alone.
     """
-    # The object API: no pyplot, so a notebook's backend and figure list are left alone.
-    from matplotlib.figure import Figure
-
     ratios = np.asarray(result.details.get("ratios", [result.ratio]), dtype=float)
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.subplots()
@@ -110,7 +182,7 @@ def plot_result(result: CheckResult, folder: str | Path, force: bool = False) ->
     ax.axhline(1.0, color="k", lw=1, ls="--", label="bound (ratio 1)")
     ax.set_xlabel("configuration")
     ax.set_ylabel(result.details.get("ratio_label", "empirical / bound"))
-    ax.set_title(f"{result.key} [{result.status}]: {result.verdict}", fontsize=10)
+    ax.set_title(f"{result.key} [{result.kind}, {result.status}]: {result.verdict}", fontsize=10)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     path = Path(folder) / f"{result.key}.png"

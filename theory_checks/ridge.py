@@ -1,4 +1,4 @@
-"""Expected excess risk of ridge on a coreset, in closed form (theory.md D4, D5).
+"""Expected excess risk of ridge on a coreset, in closed form (fixed design).
 
 Fixed design: G is deterministic, ``y_S = G_S theta_* + z`` with ``E z = 0`` and
 ``E z z' = sigma^2 I``; the expectation is over z only, for a fixed coreset S.
@@ -51,7 +51,7 @@ class CoresetRidge:
     * ``var(alpha) = (sigma^2/n) sum_i c_i d_i^2 / (d_i^2 + alpha)^2``.
 
     This is ``alpha^2 ||(Sigma_S + alpha I)^{-1} theta_*||_Sigma^2 + (sigma^2/n)
-    tr(Sigma (Sigma_S + alpha I)^{-1} Sigma_S (Sigma_S + alpha I)^{-1})`` (theory.md D5).
+    tr(Sigma (Sigma_S + alpha I)^{-1} Sigma_S (Sigma_S + alpha I)^{-1})``.
     Limits: ``alpha -> 0+`` gives ``||G theta_perp||^2/N`` and ``(sigma^2/n) sum c_i/d_i^2``
     (OLS / min-norm); ``alpha -> inf`` gives ``||theta_*||_Sigma^2``.
     """
@@ -107,7 +107,7 @@ class CoresetRidge:
         return float(g_theta @ g_theta) / self.n_samples
 
     def minimize(self, theta: np.ndarray, sigma2: float, n_grid: int = 400) -> RiskMinimum:
-        """``inf_{alpha>0}`` of the risk (theory.md section 5).
+        """``inf_{alpha>0}`` of the risk (README.md, "Protocol").
 
         A log grid of ``n_grid`` values in ``[1e-12, 1e6] * lambda_max(Sigma_S)``, a bounded
         scalar refinement in ``log alpha`` around the best grid point, and the two limits.

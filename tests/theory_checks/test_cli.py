@@ -4,20 +4,25 @@ from pathlib import Path
 
 import pytest
 
+import skmm_convex
+from skmm_convex import cli as skmm_cli
 from theory_checks import CheckResult, cli, registry
+from theory_checks.report import format_markdown
 
 
 def test_exit_code_zero_and_table(capsys):
     assert cli.main(["--quick", "--only", "S11,S5-general"]) == 0
     out = capsys.readouterr().out
-    assert "S5-general" in out and "fails (by design)" in out
-    assert "check" in out and "verdict" in out
+    assert "S5-general" in out and "fails as designed" in out
+    assert "check" in out and "verdict" in out and "kind" in out
+    assert "2 checks: 1 identity holds, 1 fails as designed" in out
 
 
-def _failing(quick, seed):
-    return CheckResult(
+def _fixed(**fields):
+    """A registry runner that returns a fixed result, ``bound_scale`` or not."""
+    base = dict(
         key="S2",
-        statement="a check made to fail",
+        statement="a fixed result",
         status="certain",
         tag="[P]",
         sense="<=",
@@ -28,15 +33,74 @@ def _failing(quick, seed):
         holds=False,
         details={"ratios": [2.0]},
     )
+    base.update(fields)
+    return lambda quick, seed, bound_scale=1.0: CheckResult(**base)
 
 
-def test_exit_code_nonzero_when_an_expected_check_fails(monkeypatch, capsys):
-    monkeypatch.setitem(registry.CHECKS, "S2", (_failing, "made to fail"))
-    assert cli.main(["--quick", "--only", "S2,S11"]) == 1
-    assert "NOT as expected: S2" in capsys.readouterr().out
+@pytest.mark.parametrize(
+    ("fields", "verdict", "code"),
+    [
+        ({}, "FAILS", 1),
+        ({"constant": 2.0, "constant_tolerance": 3.0}, "holds with a constant", 0),
+        ({"constant": 4.0, "constant_tolerance": 3.0}, "FAILS", 1),
+        ({"holds": True, "applicable": False}, "not applicable", 1),
+        ({"kind": "identity"}, "IDENTITY FAILS", 1),
+        ({"holds": True, "expected_to_hold": False}, "HOLDS, designed to fail", 1),
+    ],
+)
+def test_exit_code_follows_the_verdict(monkeypatch, capsys, fields, verdict, code):
+    monkeypatch.setitem(registry.CHECKS, "S2", (_fixed(**fields), "fixed"))
+    assert cli.main(["--quick", "--only", "S2,S11"]) == code
+    out = capsys.readouterr().out
+    assert verdict in out
+    assert ("FAILING: S2" in out) == (code == 1)
 
 
-def _crashing(quick, seed):
+def test_a_ratio_past_one_within_the_allowance_says_so(monkeypatch, capsys):
+    fixed = _fixed(holds=True, kind="monte-carlo", empirical=1.01, draws=10, false_alarm=1e-3)
+    monkeypatch.setitem(registry.CHECKS, "S2", (fixed, "fixed"))
+    assert cli.main(["--quick", "--only", "S2"]) == 0
+    out = capsys.readouterr().out
+    assert "ratio 1.01 past 1, within the allowance" in out
+    assert "10 draws, false alarm <= 0.001" in out
+
+
+def test_negative_controls_are_caught(capsys):
+    assert cli.main(["--quick", "--negative-controls", "--only", "S4,S5-general,S11"]) == 0
+    out = capsys.readouterr().out
+    assert "S4          bound x" in out and "fails as it should (FAILS)" in out
+    assert "S5-general" in out and "holds as it should" in out
+    assert "S11" not in out  # an identity: no bound to scale
+    assert "2/2 negative controls caught" in out
+
+
+def test_a_check_that_cannot_fail_is_reported(monkeypatch, capsys):
+    always = _fixed(holds=True, empirical=0.5, details={"ratios": [0.5]})
+    monkeypatch.setitem(registry.CHECKS, "S2", (always, "cannot fail"))
+    assert cli.main(["--quick", "--negative-controls", "--only", "S2"]) == 1
+    out = capsys.readouterr().out
+    assert "S2          bound x 0.25: PASSES: the check cannot fail (holds)" in out
+    assert "0/1 negative controls caught" in out
+
+
+def test_quiet_and_markdown(capsys):
+    assert cli.main(["--quick", "--only", "S11", "--quiet", "--markdown"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "| check | kind | source |" in captured.out
+    assert "| S11 | identity | ours | = |" in captured.out
+    assert cli.main(["--quick", "--only", "S11"]) == 0
+    assert "S11: identity holds" in capsys.readouterr().err  # not a TTY: no bar, lines only
+
+
+def test_markdown_escapes_the_bars_of_norms():
+    result = _fixed(statement="E[ER] <= ||theta||^2")(True, 0)
+    text = format_markdown([result])
+    assert "E[ER] <= \\|\\|theta\\|\\|^2" in text
+    assert all(line.replace("\\|", "").count("|") in (4, 10) for line in text.splitlines() if line)
+
+
+def _crashing(quick, seed, bound_scale=1.0):
     raise RuntimeError("solver exploded")
 
 
@@ -64,15 +128,11 @@ def test_plots_are_written_and_not_overwritten(tmp_path, capsys):
 
 
 def test_skmm_convex_theory_subcommand_runs_a_subprocess(capfd):
-    from skmm_convex import cli as skmm_cli
-
     assert skmm_cli.main(["theory", "--quick", "--only", "S11"]) == 0
     assert "S11" in capfd.readouterr().out
 
 
 def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
-    from skmm_convex import cli as skmm_cli
-
     calls = []
 
     def fake_run(command, *args, **kwargs):
@@ -85,8 +145,6 @@ def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
 
 
 def test_skmm_convex_does_not_import_theory_checks():
-    import skmm_convex
-
     package = Path(skmm_convex.__file__).parent
     for path in package.rglob("*.py"):
         text = path.read_text()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,6 +46,28 @@ def test_core_package_never_imports_torch():
         check=True,
     )
     assert imported.stdout.strip() == "True"  # the check above can see torch being loaded
+
+
+def test_without_torch_the_core_imports_and_gradients_says_how_to_install():
+    """With torch made unimportable, ``skmm_convex`` works and ``gradients`` names the extra."""
+    code = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import skmm_convex\n"
+        "skmm_convex.select([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], 2, rng=0)\n"
+        "try:\n"
+        "    import skmm_convex.gradients\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == (
+        'skmm_convex.gradients needs PyTorch: pip install "skmm-convex[torch]"'
+    )
 
 
 def _mlp(seed: int = 0) -> torch.nn.Module:
@@ -322,3 +346,18 @@ def test_random_targets_need_a_batch_by_classes_output():
     x = np.zeros((4, 6), dtype=np.float32)
     with pytest.raises(ValidationError, match=r"targets='random' needs .* model gives \(1,\)"):
         sketch_gradients(model, F.mse_loss, x, "random", sketch_dim=2, rng=0)
+
+
+def test_docs_example_runs(capsys):
+    """The worked example of docs/gradients.md, executed as written."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "gradients.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    example = next(block for block in blocks if "load_digits" in block)
+    namespace: dict = {}
+    exec(compile(example, "docs/gradients.md", "exec"), namespace)  # noqa: S102
+    chosen, pool = namespace["chosen"], namespace["pool"]
+    assert len(set(chosen.tolist())) == 40 and set(chosen.tolist()) <= set(pool.tolist())
+    assert namespace["features"].shape == (len(pool), 32)
+    printed = capsys.readouterr().out
+    accuracy = float(re.search(r"finetuning on 40 of them: ([0-9.]+)", printed).group(1))
+    assert accuracy == pytest.approx(namespace["accuracy"], abs=5e-4)

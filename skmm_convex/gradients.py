@@ -98,6 +98,8 @@ def sketch_gradients(
         if ``targets="random"``); a Generator is left in the state that draw leaves it in.
     batch_size : int
         Examples per ``vmap`` call; the output does not depend on it (beyond float rounding).
+        One batch holds its ``batch_size x r`` gradients (and, with float64 products, a
+        float64 copy of each parameter's block).
     out : str or path-like, optional
         A ``.npy`` file to write the result to, as a memory map filled batch by batch in a
         temporary file of the same folder that is renamed into place at the end (so an

@@ -235,24 +235,29 @@ def test_generator_left_as_sketch_features_leaves_it(monkeypatch):
         assert ours.random() == theirs.random()
 
 
-def test_batch_size_and_gamma_redraw_do_not_change_the_result(monkeypatch):
+@pytest.mark.parametrize("kind", ["gaussian", "sparse-sign"])
+def test_batch_size_and_gamma_redraw_do_not_change_the_result(kind, monkeypatch):
     model = _bn_cnn(1)
     x, y = _data(model, 19)
     G = _backward_gradients(model, F.cross_entropy, x, y, gradients.gradient_names(model))
-    gamma = _gamma(G.shape[1], 5, "gaussian", 7)
+    gamma = _gamma(G.shape[1], 5, kind, 7)
 
     def run(batch_size: int) -> np.ndarray:
         return sketch_gradients(
-            model, F.cross_entropy, x, y, sketch_dim=5, rng=7, batch_size=batch_size
+            model, F.cross_entropy, x, y, sketch_dim=5, sketch=kind, rng=7, batch_size=batch_size
         )
 
     kept = {b: run(b) for b in (1, 4, 19, 50)}
     for ours in kept.values():  # the batch shape changes only the float32 rounding
         _assert_close(ours, G, gamma, fan=64)
     np.testing.assert_array_equal(kept[19], kept[50])  # one batch either way
-    monkeypatch.setattr(gradients, "GAMMA_CACHE_BYTES", 0)  # Gamma redrawn for every batch
+    # past the cache: a Gaussian Gamma redrawn for every batch, a sparse-sign one kept sparse
+    monkeypatch.setattr(gradients, "GAMMA_CACHE_BYTES", 0)
     for b in (1, 4):
-        np.testing.assert_array_equal(run(b), kept[b])
+        big = run(b)
+        _assert_close(big, G, gamma, fan=64)
+        if kind == "gaussian":
+            np.testing.assert_array_equal(big, kept[b])
 
 
 def test_float32_precision_within_float32_rounding():

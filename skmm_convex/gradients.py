@@ -120,7 +120,8 @@ def sketch_gradients(
     ------
     ValidationError
         A bad model, loss_fn, inputs, targets, params, sketch_dim, sketch, rng, batch_size,
-        out or precision; the message names the argument.
+        out or precision; the message names the argument. A gradient (or its sketch) that
+        is not finite names the example.
 
     Notes
     -----
@@ -168,9 +169,14 @@ def sketch_gradients(
                 stop = min(start + batch_size, n_examples)
                 batch = _batch(inputs, start, stop, step.dtype, step.device)
                 grads = step(batch, labels[start:stop].to(step.device))
-                result[start:stop] = (
-                    np.concatenate(grads, axis=1) if blocks is None else blocks.apply(grads)
-                )
+                rows = np.concatenate(grads, axis=1) if blocks is None else blocks.apply(grads)
+                if not np.all(np.isfinite(rows)):
+                    bad = start + int(np.flatnonzero(~np.isfinite(rows).all(axis=1))[0])
+                    raise ValidationError(
+                        f"the gradient of example {bad} is not finite (NaN or inf from its "
+                        "inputs, targets or the model)"
+                    )
+                result[start:stop] = rows
                 bar.update(stop - start)
             bar.close()
 

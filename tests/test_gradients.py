@@ -345,6 +345,17 @@ def test_bad_inputs_name_the_argument(change, match):
         sketch_gradients(*positional, **call)
 
 
+def test_non_finite_gradient_names_the_example(tmp_path):
+    model = _mlp(0)
+    x, y = _data(model, 10)
+    x[7, 2] = np.nan
+    with pytest.raises(ValidationError, match="the gradient of example 7 is not finite"):
+        sketch_gradients(
+            model, F.cross_entropy, x, y, sketch_dim=4, rng=0, batch_size=3, out=tmp_path / "g.npy"
+        )
+    assert os.listdir(tmp_path) == []
+
+
 def test_random_targets_need_a_batch_by_classes_output():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(6, 1), torch.nn.Flatten(0))  # output (batch,)

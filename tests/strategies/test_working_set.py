@@ -8,10 +8,10 @@ import pytest
 import skmm_convex as skmm
 from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
 from skmm_convex.errors import DegenerateProblemWarning, ValidationError
+from skmm_convex.moment_matching import WORKING_SET_MIN_SAMPLES, MomentMatching
 from skmm_convex.moments import compute_moments
 from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
-from skmm_convex.moment_matching import WORKING_SET_MIN_SAMPLES, MomentMatching
 from skmm_convex.strategies.working_set import GAP_ABS, GAP_REL, solve_working_set
 
 

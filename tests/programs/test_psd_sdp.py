@@ -11,9 +11,9 @@ import skmm_convex as skmm
 from skmm_convex.certificates.diagonal import reduced_objective
 from skmm_convex.certificates.loewner import psd_frank_wolfe_gap, psd_objective, psd_target
 from skmm_convex.errors import DegenerateProblemWarning, ValidationError
+from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.programs.face_lp import FACE_SLACK
 from skmm_convex.programs.psd_sdp import PSDMomentMatchingSDP
-from skmm_convex.moment_matching import MomentMatching
 
 TIGHT_SCS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
 

@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_figures_keep_the_callers_backend_and_do_not_import_pyplot(tmp_path):
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path)],
         capture_output=True,

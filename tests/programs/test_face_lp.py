@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import skmm_convex as skmm
+from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP, face_vertex
 from skmm_convex.strategies.sifting import SiftedFaceLP
-from skmm_convex.moment_matching import MomentMatching
 
 
 def _floor(moments, c_s):

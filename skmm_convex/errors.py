@@ -7,6 +7,10 @@ against numpy and scikit-learn conventions keeps working.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 __all__ = [
     "SkmmError",
     "ValidationError",
@@ -69,10 +73,6 @@ class ClassBudgetWarning(UserWarning):
 
 def warn_user(message: str, category: type[Warning]) -> None:
     """Warn with the location of the first caller outside skmm_convex, whatever the depth."""
-    import os
-    import sys
-    import warnings
-
     package_dir = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package_dir):

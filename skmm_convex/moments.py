@@ -53,7 +53,7 @@ class SketchedMoments:
 
     @property
     def moment_matrix(self) -> np.ndarray:
-        """``A[j, i] = (G~ V)[i, j]^2`` for the kept directions, shape (k, N) (DESIGN.md)."""
+        """``A[j, i] = (G~ V)[i, j]^2`` for the kept directions, shape (k, N)."""
         return self.normalized_moments * self.eigenvalues[: self.n_directions, None]
 
 

@@ -1,4 +1,5 @@
-"""make_gmm follows the authors' generator draw for draw (experiments.md section 1.1)."""
+"""make_gmm follows the authors' generator draw for draw (``genenrate_gmm_dataset``
+in the authors' ``synthetic/toy.ipynb``)."""
 
 import numpy as np
 import pytest

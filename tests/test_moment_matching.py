@@ -175,7 +175,7 @@ def test_uniform_weights_are_optimal_when_c_s_at_least_one(table1_moments):
 
 
 def test_degeneracy_on_the_table1_instance(table1_moments):
-    """DESIGN.md: even c_s = 0.999 leaves the optimum at 0 on the Table-1 data (m = 32); the
+    """Even c_s = 0.999 leaves the optimum at 0 on the Table-1 data (m = 32); the
     program bites only when c_s is small enough, and must when c_s < n/N (fact (i))."""
     moments = table1_moments
     program = MomentMatching(moments)

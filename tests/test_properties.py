@@ -174,7 +174,3 @@ def test_sample_indices_returns_n_distinct_positive_indices(case):
     assert np.all(np.diff(indices) > 0)  # sorted
     assert indices.min() >= 0 and indices.max() < s.size
     assert np.all(s[indices] > 0)
-
-
-
-

@@ -1,4 +1,4 @@
-"""select(): the public contract of DESIGN.md, reproducibility, and the CLI's select command."""
+"""select(): its documented public contract, reproducibility, and the CLI's select command."""
 
 import json
 import warnings

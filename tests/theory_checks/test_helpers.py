@@ -18,7 +18,7 @@ def _cdf(k, trials, p):
 def test_binomial_rules_match_exact_sums():
     trials, p, level = 200, 0.9, 0.01
     critical = min(k for k in range(trials + 1) if _cdf(k, trials, p) >= level)
-    assert 165 <= critical <= 175  # theory.md: about 170
+    assert 165 <= critical <= 175  # the exact binomial critical value is about 170
     assert binomial_lower_ok(critical, trials, p, level)
     assert not binomial_lower_ok(critical - 1, trials, p, level)
     # upper test of P(failure) <= 0.1: reject when P(X >= f) < level

@@ -1,4 +1,5 @@
-"""The closed-form ridge risk (theory.md D5) against a dense formula and Monte Carlo."""
+"""The closed-form ridge risk of the paper (arXiv 2407.06120) against a dense formula and Monte
+Carlo."""
 
 import numpy as np
 import pytest

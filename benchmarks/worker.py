@@ -59,7 +59,7 @@ def scaling(task: dict[str, Any]) -> dict[str, Any]:
     out["lp_s"] = sum(solution.timings.get(stage, 0.0) for stage in LP_STAGES)
     out["timings"] = dict(solution.timings)
     out["rounds"] = solution.rounds
-    if program.program is not None:
+    if program.program is not None and "qp" in solution.timings:
         out["qp_solver_s"] = float(program.program.problem.solver_stats.solve_time or np.nan)
     out["iterations"] = solution.iterations
     out["objective"] = solution.objective

@@ -24,10 +24,24 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+import skmm_convex as skmm
 from skmm_convex._tables import markdown_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
+# the stages of MomentMatchingSolution.timings that are face LPs (HiGHS)
+LP_STAGES = ("degeneracy_lp", "seed_lp", "vertex_lp")
+
+
+def lp_seconds(timings: dict[str, float]) -> float:
+    """The face LPs' share of a solve's stage ``timings``, in seconds."""
+    return sum(timings.get(stage, 0.0) for stage in LP_STAGES)
+
+
+def table1_family(**sizes: Any) -> skmm.GMMData:
+    """The Table-1 GMM (``TABLE1_GMM``) with some of its settings replaced (``n_samples``,
+    ``n_features``, ``rng``): same clusters and spread at another size."""
+    return skmm.make_gmm(**{**skmm.TABLE1_GMM, **sizes})
 
 
 def timed(function: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:

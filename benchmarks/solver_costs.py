@@ -17,7 +17,6 @@ import cvxpy as cp
 import numpy as np
 
 import skmm_convex as skmm
-from skmm_convex import TABLE1_GMM
 from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
 from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.programs.diagonal_qp import RestrictedQP, direction_weights
@@ -30,19 +29,18 @@ from skmm_convex.strategies.working_set import (
     solve_working_set,
 )
 
-from .common import dict_table, progress, timed
+from .common import dict_table, lp_seconds, progress, table1_family, timed
 
 SWEEP = (48, 64, 80, 120, 200, 400, 800, 1600)
 QP_TIME_LIMIT = 100.0  # seconds given to each other QP solver
 # the named stages of MomentMatchingSolution.timings of a diagonal solve, in their order
 STAGES = ("degeneracy_lp", "seed_lp", "qp", "vertex_lp")
-LP_STAGES = ("degeneracy_lp", "seed_lp", "vertex_lp")
 STAGE_REPEAT = 3  # solves per row of solve_stages, the fastest kept
 
 
 def _moments(n_features: int, m: int):
     """Sketched moments (rng 0) of the Table-1 instance, or of its family with r features."""
-    data = skmm.make_gmm(**{**TABLE1_GMM, "n_features": n_features})
+    data = table1_family(n_features=n_features)
     return skmm.compute_moments(skmm.sketch_features(data.features, m, "gaussian", 0))
 
 
@@ -265,7 +263,7 @@ def solve_stages() -> list[dict[str, Any]]:
             best = min(solutions, key=lambda solution: solution.solve_seconds)
             total = best.solve_seconds
             staged = sum(best.timings.get(stage, 0.0) for stage in STAGES)
-            lps = sum(best.timings.get(stage, 0.0) for stage in LP_STAGES)
+            lps = lp_seconds(best.timings)
             row = {"strategy": strategy, "c_s": c_s, "solve_s": total}
             row.update({f"{stage}_s": best.timings.get(stage, "") for stage in STAGES})
             row["other_s"] = total - staged

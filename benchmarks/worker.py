@@ -16,25 +16,15 @@ from typing import Any
 import numpy as np
 
 import skmm_convex as skmm
-from skmm_convex import TABLE1_GMM
 from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.moments import compute_moments
 from skmm_convex.sketch import sketch_features
 
-from .common import peak_rss_gb, timed
-
-# the stages of MomentMatchingSolution.timings that are face LPs (HiGHS)
-LP_STAGES = ("degeneracy_lp", "seed_lp", "vertex_lp")
-
-
-def _gmm(n_samples: int, n_features: int, seed: int = 0):
-    """The Table-1 GMM family (clusters, spread) at another size."""
-    sizes = {"n_samples": n_samples, "n_features": n_features, "rng": seed}
-    return skmm.make_gmm(**{**TABLE1_GMM, **sizes})
+from .common import lp_seconds, peak_rss_gb, table1_family, timed
 
 
 def _moments(task: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    data = _gmm(task["N"], task["r"], task.get("seed", 0))
+    data = table1_family(n_samples=task["N"], n_features=task["r"], rng=task.get("seed", 0))
     features = data.features
     del data
     start = time.perf_counter()
@@ -56,7 +46,7 @@ def scaling(task: dict[str, Any]) -> dict[str, Any]:
     out["compile_s"] = time.perf_counter() - start
     solution = program.solve(task["n"], task["c_s"], solution="vertex", rng=2)
     out["solve_s"] = solution.solve_seconds
-    out["lp_s"] = sum(solution.timings.get(stage, 0.0) for stage in LP_STAGES)
+    out["lp_s"] = lp_seconds(solution.timings)
     out["timings"] = dict(solution.timings)
     out["rounds"] = solution.rounds
     if program.program is not None and "qp" in solution.timings:
@@ -134,7 +124,7 @@ def select_memmap(task: dict[str, Any]) -> dict[str, Any]:
 
 def make_npy(task: dict[str, Any]) -> dict[str, Any]:
     """Write GMM features (float32) to a .npy file for the out-of-core runs."""
-    data = _gmm(task["N"], task["r"])
+    data = table1_family(n_samples=task["N"], n_features=task["r"])
     np.save(task["path"], data.features.astype(np.float32))
     return {}
 

@@ -3,8 +3,8 @@
 Each (m, formulation, solver) runs in its own subprocess, so that its peak resident memory
 (:func:`benchmarks.common.peak_rss_gb`, which includes the solver's native memory, unlike
 ``tracemalloc``) is its own; a subprocess over the time limit is killed and recorded.
-The diagonal QP runs in the same sweep as the reference: timings on the shared 2-core machine
-are noisy, so the table also gives each PSD time as a multiple of the QP's at the same m.
+The diagonal solve runs in the same sweep as the reference: timings on the shared 2-core machine
+are noisy, so the table also gives each PSD time as a multiple of the diagonal's at the same m.
 
 Data: the GMM Table-1 instance (``skmm_convex.make_table1_gmm()``), Gaussian sketch of
 dimension m (rng 0), n = 48, c_s = 0.999 (the authors' setting).
@@ -65,9 +65,9 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
     build = time.perf_counter() - start
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # interior mode for both (the PSD program's only mode): the diagonal reference is then
-        # the QP, not the degeneracy LP that settles a degenerate vertex-mode solve alone
-        solution = program.solve(BUDGET, C_S, "interior", rng=np.random.default_rng(0))
+        # each formulation's default mode: the diagonal's vertex (settled by the exact
+        # degeneracy LP alone when the optimum is 0), the PSD program's interior point
+        solution = program.solve(BUDGET, C_S, rng=np.random.default_rng(0))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = 1e3 * peak_rss_gb()
     # the QP or SDP over all N is built on first use: not at all when the LP settled the solve
@@ -175,7 +175,7 @@ def run_case(m: int, formulation: str, solver: str, limit: float, directory: Pat
 
 
 def results_table(results: list[dict], limit: float) -> str:
-    """The Markdown table of the full runs (each PSD CPU time also over the QP's at that m)."""
+    """The Markdown table of the full runs (each CPU time also over the diagonal's at that m)."""
     reference = {
         r["m"]: r["cpu_s"] for r in results if r["formulation"] == "diagonal" and "solve_s" in r
     }
@@ -185,7 +185,7 @@ def results_table(results: list[dict], limit: float) -> str:
         "solver",
         "build + solve (s)",
         "CPU (s)",
-        "x diagonal QP (CPU)",
+        "x diagonal (CPU)",
         "SDP solver time (s)",
         "iterations",
         "peak RSS (MB)",
@@ -283,11 +283,12 @@ def main() -> None:
         f"{' '.join(map(str, args.sizes))} --limit {args.limit:.0f}`. Data: "
         "the Table-1 instance (`make_table1_gmm()`), Gaussian sketch of dimension m, "
         f"n = {BUDGET}, c_s = {C_S}. Each row is one subprocess: `MomentMatching(...)` "
-        "then `.solve(n, c_s, 'interior')` (which builds the CVXPY problem on first use; "
-        "diagonal: the QP, then the exact degeneracy LP unless the QP's point proves the "
-        "optimum positive; psd: Frobenius SDP, plus the max-t SDP when its point neither "
-        "meets the LMI nor has a Frank-Wolfe-proven positive optimum). 'SDP solver time' is "
-        "the Frobenius SDP's own solver time (the QP's for the diagonal row). Peak RSS is the "
+        "then `.solve(n, c_s)` (which builds the CVXPY problem on first use; diagonal, vertex "
+        "mode: the exact degeneracy LP, which alone settles a zero optimum, else the QP and "
+        "the face LP for the vertex; psd: Frobenius SDP, plus the max-t SDP when its point "
+        "neither meets the LMI nor has a Frank-Wolfe-proven positive optimum). 'SDP solver "
+        "time' is the Frobenius SDP's own solver time (the QP's for the diagonal row, '-' when "
+        "the LP settled it). Peak RSS is the "
         "subprocess's own high-water mark (`VmHWM`; "
         "interpreter, numpy, cvxpy, the N x m sketch and solver included); the next column is "
         "the peak after "
@@ -296,7 +297,7 @@ def main() -> None:
         "shared machine than the wall time; BLAS may use both cores).\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
         f"(load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}); timings are "
-        "noisy; CPU time and its ratio to the diagonal QP of the same m are the steadier "
+        "noisy; CPU time and its ratio to the diagonal solve of the same m are the steadier "
         "numbers.\n\n" + results_table(results, args.limit) + "\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import skmm_convex as skmm
+from benchmarks.common import progress, report
 
 
 def _literal_herding_steps(x: np.ndarray, steps: int) -> float:
@@ -28,15 +29,16 @@ def _literal_herding_steps(x: np.ndarray, steps: int) -> float:
 
 
 def main() -> None:
-    data = skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
+    data = skmm.make_table1_gmm()
     n = 1600
     with threadpool_limits(limits=1):
         timings = {}
-        for method in ("uniform", "herding", "kcenter", "adaptive", "leverage", "ridge-leverage"):
+        methods = ("uniform", "herding", "kcenter", "adaptive", "leverage", "ridge-leverage")
+        for method in progress(methods, "baselines"):
             start = time.perf_counter()
             skmm.select(data.features, n, method, rng=0)
             timings[method] = time.perf_counter() - start
-            print(f"{method:15s} n={n}: {timings[method]:6.2f} s")
+            report(f"{method:15s} n={n}: {timings[method]:6.2f} s")
         steps = 20
         literal = _literal_herding_steps(data.features, steps)
         per_step_literal = literal / steps

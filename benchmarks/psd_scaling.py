@@ -1,13 +1,13 @@
 """Time and peak memory of the full-PSD program against the sketch dimension m (not a test).
 
 Each (m, formulation, solver) runs in its own subprocess, so that its peak resident memory
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes the solver's native memory,
-unlike ``tracemalloc``) is its own; a subprocess over the time limit is killed and recorded.
-The diagonal QP runs in the same sweep as the reference: timings on the shared 2-core machine
-are noisy, so the table also gives each PSD time as a multiple of the QP's at the same m.
+(:func:`benchmarks.common.peak_rss_gb`, which includes the solver's native memory, unlike
+``tracemalloc``) is its own; a subprocess over the time limit is killed and recorded.
+The diagonal solve runs in the same sweep as the reference: timings on the shared 2-core machine
+are noisy, so the table also gives each PSD time as a multiple of the diagonal's at the same m.
 
-Data: the GMM Table-1 instance ``make_gmm(2000, 2400, 8, std_max=0.04, rng=0)``, Gaussian
-sketch of dimension m (rng 0), n = 48, c_s = 0.999 (the authors' setting).
+Data: the GMM Table-1 instance (``skmm_convex.make_table1_gmm()``), Gaussian sketch of
+dimension m (rng 0), n = 48, c_s = 0.999 (the authors' setting).
 
 Usage (from the repository root)::
 
@@ -26,9 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import format_cell, peak_rss_gb, progress, report, table
+
 RESULTS = Path(__file__).parent / "results" / "psd_scaling.md"
 CASES = (("diagonal", "CLARABEL"), ("psd", "CLARABEL"), ("psd", "SCS"))
-N_SAMPLES, N_FEATURES, N_CLUSTERS, BUDGET, C_S = 2000, 2400, 8, 48, 0.999
+BUDGET, C_S = 48, 0.999
 
 
 def write_sketches(sizes: list[int], directory: Path) -> None:
@@ -37,7 +39,7 @@ def write_sketches(sizes: list[int], directory: Path) -> None:
 
     import skmm_convex as skmm
 
-    data = skmm.make_gmm(N_SAMPLES, N_FEATURES, N_CLUSTERS, std_max=0.04, rng=0)
+    data = skmm.make_table1_gmm()
     for m in sizes:
         sketch = skmm.sketch_features(data.features, m, "gaussian", np.random.default_rng(0))
         np.save(directory / f"sketch_{m}.npy", sketch)
@@ -56,16 +58,21 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
     sketch = np.load(sketch_file)
     m = sketch.shape[1]
     moments = skmm.compute_moments(sketch)
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    baseline_mb, cpu_before = before.ru_maxrss / 1024, before.ru_utime + before.ru_stime
+    before = resource.getrusage(resource.RUSAGE_SELF)  # CPU time only (memory: VmHWM)
+    baseline_mb, cpu_before = 1e3 * peak_rss_gb(), before.ru_utime + before.ru_stime
     start = time.perf_counter()
     program = MomentMatching(moments, formulation, solver=solver, fallback=False)
     build = time.perf_counter() - start
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # each formulation's default mode: the diagonal's vertex (settled by the exact
+        # degeneracy LP alone when the optimum is 0), the PSD program's interior point
         solution = program.solve(BUDGET, C_S, rng=np.random.default_rng(0))
-    stats = program.program.problem.solver_stats
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = 1e3 * peak_rss_gb()
+    # the QP or SDP over all N is built on first use: not at all when the LP settled the solve
+    ran = "qp" in solution.timings or "sdp" in solution.timings
+    main_solver_s = program.program.problem.solver_stats.solve_time if ran else float("nan")
     return {
         "cpu_s": usage.ru_utime + usage.ru_stime - cpu_before,
         "m": m,
@@ -74,7 +81,8 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
         "solver": solution.solver,
         "build_s": build,
         "solve_s": solution.solve_seconds,
-        "main_solver_s": stats.solve_time,
+        "main_solver_s": main_solver_s,
+        "timings": dict(solution.timings),
         "iterations": solution.iterations,
         "status": solution.status,
         "degenerate": bool(solution.degenerate),
@@ -82,7 +90,7 @@ def worker(sketch_file: str, formulation: str, solver: str) -> dict:
         "certified_c_s": solution.certified_c_s,
         "certified_c_s_loewner": solution.certified_c_s_loewner,
         "baseline_mb": baseline_mb,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "peak_mb": peak_mb,
     }
 
 
@@ -114,27 +122,34 @@ def frobenius_worker(sketch_file: str, solver: str) -> dict:
         "main_solver_s": stats.solve_time,
         "iterations": stats.num_iters,
         "status": program.problem.status,
-        "peak_mb": after.ru_maxrss / 1024,
+        "peak_mb": 1e3 * peak_rss_gb(),
     }
 
 
 def frobenius_table(results: list[dict], limit: float) -> str:
-    lines = [
-        "| m | solver | build + solve (s) | CPU (s) | CVXPY compile (s) | solver time (s) "
-        "| iterations | status | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|---|",
+    """The Markdown table of the Frobenius-SDP-only runs."""
+    headers = [
+        "m",
+        "solver",
+        "build + solve (s)",
+        "CPU (s)",
+        "CVXPY compile (s)",
+        "solver time (s)",
+        "iterations",
+        "status",
+        "peak RSS (MB)",
     ]
+    rows = []
     for r in results:
-        head = f"| {r['m']} | {r['solver']} "
         if "wall_s" not in r:
-            lines.append(head + f"| > {limit:.0f} (killed) or failed | | | | | | |")
+            rows.append([r["m"], r["solver"], f"> {limit:.0f} (killed) or failed"] + [""] * 6)
             continue
-        lines.append(
-            head + f"| {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['compile_s']:.2f} "
-            f"| {r['main_solver_s']:.2f} | {r['iterations']} | {r['status']} "
-            f"| {r['peak_mb']:.0f} |"
+        rows.append(
+            [r["m"], r["solver"]]
+            + [f"{r[key]:.2f}" for key in ("wall_s", "cpu_s", "compile_s", "main_solver_s")]
+            + [r["iterations"], r["status"], f"{r['peak_mb']:.0f}"]
         )
-    return "\n".join(lines)
+    return table(headers, rows)
 
 
 def run_case(m: int, formulation: str, solver: str, limit: float, directory: Path) -> dict:
@@ -159,37 +174,47 @@ def run_case(m: int, formulation: str, solver: str, limit: float, directory: Pat
     return result
 
 
-def table(results: list[dict], limit: float) -> str:
+def results_table(results: list[dict], limit: float) -> str:
+    """The Markdown table of the full runs (each CPU time also over the diagonal's at that m)."""
     reference = {
         r["m"]: r["cpu_s"] for r in results if r["formulation"] == "diagonal" and "solve_s" in r
     }
-    lines = [
-        "| m | formulation | solver | build + solve (s) | CPU (s) | x diagonal QP (CPU) "
-        "| SDP solver time (s) "
-        "| iterations | peak RSS (MB) | RSS before build (MB) | degenerate | certified c_S "
-        "diag / Loewner |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    headers = [
+        "m",
+        "formulation",
+        "solver",
+        "build + solve (s)",
+        "CPU (s)",
+        "x diagonal (CPU)",
+        "SDP solver time (s)",
+        "iterations",
+        "peak RSS (MB)",
+        "RSS before build (MB)",
+        "degenerate",
+        "certified c_S diag / Loewner",
     ]
+    rows = []
     for r in results:
-        head = f"| {r['m']} | {r['formulation']} | {r['solver']} "
+        head = [r["m"], r["formulation"], r["solver"]]
         if "timeout" in r:
-            lines.append(head + f"| > {limit:.0f} (killed) | | | | | | | | |")
+            rows.append(head + [f"> {limit:.0f} (killed)"] + [""] * 8)
             continue
         if "error" in r:
-            lines.append(head + f"| error: {r['error']} | | | | | | | | |")
+            rows.append(head + [f"error: {r['error']}"] + [""] * 8)
             continue
         if "skipped" in r:
-            lines.append(head + f"| not run ({r['skipped']}) | | | | | | | | |")
+            rows.append(head + [f"not run ({r['skipped']})"] + [""] * 8)
             continue
-        total = r["build_s"] + r["solve_s"]
         ratio = r["cpu_s"] / reference[r["m"]] if r["m"] in reference else float("nan")
-        lines.append(
-            head + f"| {total:.2f} | {r['cpu_s']:.2f} | {ratio:.0f} | {r['main_solver_s']:.2f} "
-            f"| {r['iterations']} "
-            f"| {r['peak_mb']:.0f} | {r['baseline_mb']:.0f} | {r['degenerate']} "
-            f"| {r['certified_c_s']:.4f} / {r['certified_c_s_loewner']:.4f} |"
+        rows.append(
+            head
+            + [f"{r['build_s'] + r['solve_s']:.2f}", f"{r['cpu_s']:.2f}"]
+            + [format_cell(ratio) if ratio != ratio else f"{ratio:.0f}"]  # nan: "-"
+            + [format_cell(r["main_solver_s"]), r["iterations"]]
+            + [f"{r['peak_mb']:.0f}", f"{r['baseline_mb']:.0f}", r["degenerate"]]
+            + [f"{r['certified_c_s']:.4f} / {r['certified_c_s_loewner']:.4f}"]
         )
-    return "\n".join(lines)
+    return table(headers, rows)
 
 
 def main() -> None:
@@ -217,9 +242,9 @@ def main() -> None:
     write_sketches(args.sizes, directory)
     if args.frobenius_only:
         rows = []
-        for m in args.sizes:
+        for m in progress(args.sizes, "psd_scaling (Frobenius SDP)"):
             rows.append(run_case(m, "frobenius", args.frobenius_only, args.limit, directory))
-            print(json.dumps(rows[-1]), flush=True)
+            report(json.dumps(rows[-1]))
         text = (
             "\n## The Frobenius SDP alone\n\n"
             f"Command: `PYTHONPATH=. python benchmarks/psd_scaling.py --frobenius-only "
@@ -234,43 +259,46 @@ def main() -> None:
         print(text)
         return
     results, exceeded = [], set()
-    for m in args.sizes:
-        for formulation, solver in CASES:
-            if (formulation, solver) in exceeded:
-                results.append(
-                    {
-                        "m": m,
-                        "formulation": formulation,
-                        "solver": solver,
-                        "skipped": "a smaller m exceeded the limit",
-                    }
-                )
-                continue
-            result = run_case(m, formulation, solver, args.limit, directory)
-            if "timeout" in result:
-                exceeded.add((formulation, solver))
-            print(json.dumps(result), flush=True)
-            results.append(result)
+    cases = [(m, formulation, solver) for m in args.sizes for formulation, solver in CASES]
+    for m, formulation, solver in progress(cases, "psd_scaling"):
+        if (formulation, solver) in exceeded:
+            results.append(
+                {
+                    "m": m,
+                    "formulation": formulation,
+                    "solver": solver,
+                    "skipped": "a smaller m exceeded the limit",
+                }
+            )
+            continue
+        result = run_case(m, formulation, solver, args.limit, directory)
+        if "timeout" in result:
+            exceeded.add((formulation, solver))
+        report(json.dumps(result))
+        results.append(result)
     load = os.getloadavg()
     text = (
         "# Full-PSD program: time and memory against m\n\n"
         f"Command: `PYTHONPATH=. python benchmarks/psd_scaling.py --sizes "
         f"{' '.join(map(str, args.sizes))} --limit {args.limit:.0f}`. Data: "
-        f"`make_gmm({N_SAMPLES}, {N_FEATURES}, {N_CLUSTERS}, std_max=0.04, rng=0)`, Gaussian "
-        f"sketch of dimension m, n = {BUDGET}, c_s = {C_S}. Each row is one subprocess: build "
-        "the CVXPY problem, then `MomentMatching.solve` (diagonal: QP + face LP for the vertex; "
-        "psd: Frobenius SDP, plus the max-t SDP when its point neither meets the LMI nor has a "
-        "Frank-Wolfe-proven positive optimum). 'SDP solver time' is the Frobenius SDP's own "
-        "solver time (the QP's "
-        "for the diagonal row). Peak RSS is `ru_maxrss` of the subprocess (interpreter, numpy, "
-        "cvxpy, the N x m sketch and solver included); the next column is the peak after "
+        "the Table-1 instance (`make_table1_gmm()`), Gaussian sketch of dimension m, "
+        f"n = {BUDGET}, c_s = {C_S}. Each row is one subprocess: `MomentMatching(...)` "
+        "then `.solve(n, c_s)` (which builds the CVXPY problem on first use; diagonal, vertex "
+        "mode: the exact degeneracy LP, which alone settles a zero optimum, else the QP and "
+        "the face LP for the vertex; psd: Frobenius SDP, plus the max-t SDP when its point "
+        "neither meets the LMI nor has a Frank-Wolfe-proven positive optimum). 'SDP solver "
+        "time' is the Frobenius SDP's own solver time (the QP's for the diagonal row, '-' when "
+        "the LP settled it). Peak RSS is the "
+        "subprocess's own high-water mark (`VmHWM`; "
+        "interpreter, numpy, cvxpy, the N x m sketch and solver included); the next column is "
+        "the peak after "
         "imports and the eigen-decomposition, before the problem was built. 'CPU' is the "
         "worker's user + system CPU time for build + solve (less sensitive to the load of the "
         "shared machine than the wall time; BLAS may use both cores).\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
         f"(load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}); timings are "
-        "noisy; CPU time and its ratio to the diagonal QP of the same m are the steadier "
-        "numbers.\n\n" + table(results, args.limit) + "\n"
+        "noisy; CPU time and its ratio to the diagonal solve of the same m are the steadier "
+        "numbers.\n\n" + results_table(results, args.limit) + "\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

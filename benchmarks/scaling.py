@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import markdown_table, run_worker
+from .common import progress, report, run_worker, table
 
 N_VALUES = (2_000, 8_000, 16_000, 50_000, 100_000)
 M_VALUES = (16, 64, 128)
@@ -24,25 +24,29 @@ FULL_LIMIT = 1_100_000
 def scaling(quick: bool) -> list[dict[str, Any]]:
     ns = N_VALUES[:3] if quick else N_VALUES
     ms = M_VALUES[:2] if quick else M_VALUES
+    limit = 200_000 if quick else FULL_LIMIT
+    cases = [
+        (m, n_samples, strategy)
+        for m in ms
+        for n_samples in ns
+        for strategy in ("full", "working-set")
+        if strategy != "full" or n_samples * m <= limit
+    ]
     records = []
-    for m in ms:
-        for n_samples in ns:
-            for strategy in ("full", "working-set"):
-                if strategy == "full" and n_samples * m > (200_000 if quick else FULL_LIMIT):
-                    continue
-                task = {
-                    "task": "scaling",
-                    "N": n_samples,
-                    "m": m,
-                    "r": N_FEATURES,
-                    "n": BUDGET,
-                    "c_s": C_S,
-                    "strategy": strategy,
-                }
-                result = run_worker(task)
-                result.update({"N": n_samples, "m": m, "strategy": strategy})
-                print("scaling", result, flush=True)
-                records.append(result)
+    for m, n_samples, strategy in progress(cases, "scaling"):
+        task = {
+            "task": "scaling",
+            "N": n_samples,
+            "m": m,
+            "r": N_FEATURES,
+            "n": BUDGET,
+            "c_s": C_S,
+            "strategy": strategy,
+        }
+        result = run_worker(task)
+        result.update({"N": n_samples, "m": m, "strategy": strategy})
+        report(f"scaling {result}")
+        records.append(result)
     return records
 
 
@@ -50,7 +54,7 @@ def end_to_end(directory: str | None, sizes=(100_000, 1_000_000)) -> list[dict[s
     """``select`` end to end (m = 64, c_S = 0.9) from a memory-mapped float32 GMM file."""
     base = Path(directory or tempfile.gettempdir())
     records = []
-    for n_samples in sizes:
+    for n_samples in progress(sizes, "select"):
         path = base / f"skmm_bench_select_{os.getpid()}_{n_samples}.npy"
         try:
             made = run_worker({"task": "make_npy", "N": n_samples, "r": 128, "path": str(path)})
@@ -64,7 +68,7 @@ def end_to_end(directory: str | None, sizes=(100_000, 1_000_000)) -> list[dict[s
         finally:
             path.unlink(missing_ok=True)
         result["N"] = n_samples
-        print("select end to end", result, flush=True)
+        report(f"select end to end {result}")
         records.append(result)
     return records
 
@@ -80,7 +84,7 @@ def sweeps(quick: bool) -> list[dict[str, Any]]:
         configs += [(8_000, 32, 0.999, "interior", clarabel)]
         configs += [(8_000, 32, 0.999, "vertex", clarabel)]
     records = []
-    for n_samples, m, c_s, mode, solver in configs:
+    for n_samples, m, c_s, mode, solver in progress(configs, "sweeps"):
         task = {
             "task": "sweep",
             "N": n_samples,
@@ -95,7 +99,7 @@ def sweeps(quick: bool) -> list[dict[str, Any]]:
         }
         result = run_worker(task)
         result.update({"N": n_samples, "m": m, "c_s": c_s, "mode": mode, "solver": solver})
-        print("sweep", result, flush=True)
+        report(f"sweep {result}")
         records.append(result)
     return records
 
@@ -109,6 +113,7 @@ def markdown(records) -> str:
         "solve (s)",
         "of which LPs (s)",
         "IP iterations",
+        "QP rounds",
         "sketch+eig (s)",
         "peak RSS (GB)",
         "objective",
@@ -118,7 +123,7 @@ def markdown(records) -> str:
     rows = []
     for r in records:
         if "error" in r:
-            rows.append([r["N"], r["m"], r["strategy"], r["error"]] + [""] * 8)
+            rows.append([r["N"], r["m"], r["strategy"], r["error"]] + [""] * (len(headers) - 4))
             continue
         rows.append(
             [
@@ -129,6 +134,7 @@ def markdown(records) -> str:
                 r["solve_s"],
                 r["lp_s"],
                 r["iterations"],
+                "" if r.get("rounds") is None else r["rounds"],
                 r["sketch_s"] + r["moments_s"],
                 r["peak_rss_gb"],
                 r["objective"],
@@ -138,19 +144,21 @@ def markdown(records) -> str:
         )
     body = (
         f"## Scaling in N and m (GMM data, r = {N_FEATURES}, n = {BUDGET}, c_S = {C_S}, "
-        "vertex mode, one fresh process per row)\n\n" + markdown_table(headers, rows)
+        "vertex mode, one fresh process per row)\n\n" + table(headers, rows)
     )
     body += (
         "\n`compile` is CVXPY's canonicalisation of the full QP (`get_problem_data`); the "
         "working-set strategy builds a small QP per round, included in its `solve`. `solve` "
-        "is `MomentMatching.solve` (QP, exact degeneracy LP and vertex LP); interior-point "
-        "iterations are summed over the rounds for the working set. Peak RSS is the whole "
+        "is `MomentMatching.solve` (QP, exact degeneracy LP and vertex LP); `of which LPs` "
+        "sums the solution's own stage times of the face LPs (`timings`: degeneracy, seed and "
+        "vertex LP); interior-point iterations are summed over the rounds (restricted QPs, "
+        "`QP rounds`) for the working set. Peak RSS is the whole "
         "process, generating the data included. The full QP is skipped where N * m > "
         f"{FULL_LIMIT:,}.\n"
     )
     pairs = _exactness(records)
     if pairs:
-        body += "\n### Working set against the full QP (same instance)\n\n" + markdown_table(
+        body += "\n### Working set against the full QP (same instance)\n\n" + table(
             [
                 "N",
                 "m",
@@ -185,7 +193,7 @@ def sweeps_markdown(sweep_records) -> str:
     return (
         "## Sweep of 8 budgets n in {48, ..., 1600}: one program re-solved through its "
         "Parameters against 8 fresh builds and solves (full QP)\n\n"
-        + markdown_table(
+        + table(
             [
                 "N",
                 "m",
@@ -202,7 +210,7 @@ def sweeps_markdown(sweep_records) -> str:
         )
         + "\nBoth sides use rng=3 per solve; each time is the best of "
         f"{SWEEP_REPEAT} runs of the whole sweep. In vertex mode the degeneracy LP is "
-        "solved by sifting (`sifted_face.SiftedFaceLP`: restricted LPs over a few hundred "
+        "solved by sifting (`strategies.sifting.SiftedFaceLP`: restricted LPs over a few hundred "
         "points, every point priced), fresh and re-solved alike; a re-solve with the same "
         "cost only starts from the previous duals. A binding verdict is remembered (binding "
         "at (n', c') implies binding at n >= n', c_S <= c'), so a binding sweep runs the LP "
@@ -253,7 +261,7 @@ def end_to_end_markdown(big) -> str:
         ]
         for b in big
     ]
-    body += markdown_table(
+    body += table(
         [
             "N",
             "select (s)",

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from skmm_convex.sketch import draw_embedding, sketch_features
 
-from .common import markdown_table, run_worker, timed
+from .common import progress, report, run_worker, table, timed
 
 SKETCH_DIM = 64
 
@@ -127,13 +127,17 @@ def _random_csr(n_rows: int, n_cols: int, density: float, gen) -> sp.csr_matrix:
 
 def run(quick: bool, memmap_dir: str | None) -> tuple[str, dict[str, Any]]:
     headers = ["input", "sketch", "floor: product (s)", "sketch_features (s)", "ratio"]
-    dense_rows = dense(quick)
-    print("sketch dense", dense_rows, flush=True)
-    sparse_rows = sparse(quick)
-    print("sketch sparse", sparse_rows, flush=True)
-    mm = memmap(quick, memmap_dir)
-    print("sketch memmap", mm, flush=True)
-    body = "## Dense G (m = 64)\n\n" + markdown_table(headers, dense_rows)
+    measurements = {
+        "dense": lambda: dense(quick),
+        "sparse": lambda: sparse(quick),
+        "memmap": lambda: memmap(quick, memmap_dir),
+    }
+    parts = {}
+    for part, measure in progress(measurements.items(), "sketch"):
+        parts[part] = measure()
+        report(f"sketch {part} {parts[part]}")
+    dense_rows, sparse_rows, mm = parts["dense"], parts["sparse"], parts["memmap"]
+    body = "## Dense G (m = 64)\n\n" + table(headers, dense_rows)
     body += (
         "\nThe floor is `G @ Gamma` with `Gamma` already drawn, same shapes and dtype; "
         "`sketch_features` draws `Gamma`, streams G in row blocks of about 64 MB and computes "
@@ -145,10 +149,10 @@ def run(quick: bool, memmap_dir: str | None) -> tuple[str, dict[str, Any]]:
         "of dense G is read off the sketch, not checked in a separate pass over G.\n\n"
         "## Sparse G (CSR, m = 64): time proportional to nnz(G)\n\n"
     )
-    body += markdown_table(headers + ["ns per nonzero"], sparse_rows)
+    body += table(headers + ["ns per nonzero"], sparse_rows)
     body += (
         "\n## Memory-mapped G (float32 .npy, m = 64, fresh process)\n\n"
-        + markdown_table(
+        + table(
             ["file (GB)", "time (s)", "GB/s", "peak RSS (GB)", "output (GB)"],
             [
                 [
@@ -160,7 +164,8 @@ def run(quick: bool, memmap_dir: str | None) -> tuple[str, dict[str, Any]]:
                 ]
             ],
         )
-        + "\nPeak RSS is the high-water mark (`VmHWM`) of the process that maps and "
+        + "\nPeak RSS is the high-water mark (`VmHWM`, read by the process itself) of the "
+        "process that maps and "
         "sketches the file (it includes "
         "the interpreter and the imports, about 0.15 GB, and the (N, m) float64 output). "
         "Pages of the mapping are released after each row block "

@@ -1,7 +1,7 @@
-"""Where an exact solve spends its time: the face LPs, the QP rounds, other QP solvers.
+"""Where an exact solve spends its time: its stages, the face LPs, the QP rounds, other solvers.
 
-The measurements behind the README's explanation of the issue-7 targets that are not met
-(``python -m benchmarks --only costs``): what the degeneracy LP costs when it is infeasible,
+``python -m benchmarks --only costs``: the stages of a solve as the solution reports them
+(``MomentMatchingSolution.timings``), what the degeneracy LP costs when it is infeasible,
 the vertex LP over all N against the one on the support of the optimal s, warm against cold LPs
 in a sweep (with HiGHS's scaling on and off), the working set's rounds (CVXPY compile and
 Clarabel time per round) and other CVXPY QP solvers on the same QP.
@@ -17,29 +17,30 @@ import cvxpy as cp
 import numpy as np
 
 import skmm_convex as skmm
-import skmm_convex.optimal_face as optimal_face
 from skmm_convex.certificates.diagonal import frank_wolfe_gap, reduced_objective
-from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP
-from skmm_convex.programs.diagonal_qp import direction_weights
-from skmm_convex.strategies.sifting import SiftedFaceLP
 from skmm_convex.moment_matching import MomentMatching
-from skmm_convex.programs.face_lp import face_vertex_near
+from skmm_convex.programs.diagonal_qp import RestrictedQP, direction_weights
+from skmm_convex.programs.face_lp import FACE_SLACK, FaceLP, face_vertex_near
 from skmm_convex.strategies.run import DEFAULT_SOLVER_OPTIONS
+from skmm_convex.strategies.sifting import SiftedFaceLP
 from skmm_convex.strategies.working_set import (
-    RestrictedQP,
     initial_working_set,
     seeded_working_set,
     solve_working_set,
 )
 
-from .common import markdown_table, timed
+from .common import dict_table, lp_seconds, progress, table1_family, timed
 
 SWEEP = (48, 64, 80, 120, 200, 400, 800, 1600)
 QP_TIME_LIMIT = 100.0  # seconds given to each other QP solver
+# the named stages of MomentMatchingSolution.timings of a diagonal solve, in their order
+STAGES = ("degeneracy_lp", "seed_lp", "qp", "vertex_lp")
+STAGE_REPEAT = 3  # solves per row of solve_stages, the fastest kept
 
 
 def _moments(n_features: int, m: int):
-    data = skmm.make_gmm(2000, n_features, 8, std_max=0.04, rng=0)
+    """Sketched moments (rng 0) of the Table-1 instance, or of its family with r features."""
+    data = table1_family(n_features=n_features)
     return skmm.compute_moments(skmm.sketch_features(data.features, m, "gaussian", 0))
 
 
@@ -93,39 +94,35 @@ def sweep_lps() -> list[dict[str, Any]]:
     """The 8 degeneracy LPs of a c_S = 0.999 sweep: cold (a model each) against one warm model."""
     b = _moments(2400, 32).normalized_moments
     floor = np.full(b.shape[0], (1 - FACE_SLACK) / 0.999)
-    default = dict(optimal_face._HIGHS_OPTIONS)
     rows = []
-    for label, extra, model in (
-        ("default (scaled)", {}, FaceLP),
-        ("simplex_scale_strategy=0", {"simplex_scale_strategy": 0}, FaceLP),
-        ("sifted (SiftedFaceLP, what a solve uses)", {}, SiftedFaceLP),
+    # FaceLP takes HiGHS options over face_lp.HIGHS_OPTIONS; SiftedFaceLP runs with those only
+    for label, model in (
+        ("default (scaled)", FaceLP),
+        ("simplex_scale_strategy=0", lambda b: FaceLP(b, options={"simplex_scale_strategy": 0})),
+        ("sifted (SiftedFaceLP, what a solve uses)", SiftedFaceLP),
     ):
-        optimal_face._HIGHS_OPTIONS = {**default, **extra}
-        try:
-            cold_its, warm_its = [], []
+        cold_its, warm_its = [], []
 
-            def cold(its=cold_its, model=model):
-                its.clear()
-                out = []
-                for n in SWEEP:
-                    lp = model(b)
-                    out.append(lp.vertex(floor, n, np.random.default_rng(3)))
-                    its.append(lp.iterations)
-                return out
-
-            def warm(its=warm_its, model=model):
-                its.clear()
+        def cold(its=cold_its, model=model):
+            its.clear()
+            out = []
+            for n in SWEEP:
                 lp = model(b)
-                out = []
-                for n in SWEEP:
-                    out.append(lp.vertex(floor, n, np.random.default_rng(3)))
-                    its.append(lp.iterations)
-                return out
+                out.append(lp.vertex(floor, n, np.random.default_rng(3)))
+                its.append(lp.iterations)
+            return out
 
-            t_cold, cold_x = timed(cold, repeat=3)
-            t_warm, warm_x = timed(warm, repeat=3)
-        finally:
-            optimal_face._HIGHS_OPTIONS = default
+        def warm(its=warm_its, model=model):
+            its.clear()
+            lp = model(b)
+            out = []
+            for n in SWEEP:
+                out.append(lp.vertex(floor, n, np.random.default_rng(3)))
+                its.append(lp.iterations)
+            return out
+
+        t_cold, cold_x = timed(cold, repeat=3)
+        t_warm, warm_x = timed(warm, repeat=3)
         rows.append(
             {
                 "highs": label,
@@ -249,16 +246,68 @@ def qp_solvers() -> list[dict[str, Any]]:
     return rows
 
 
+def solve_stages() -> list[dict[str, Any]]:
+    """Where ``MomentMatching.solve`` (vertex mode) spends its time, from ``solution.timings``.
+
+    The Table-1 instance, m = 32, n = 120, each c_S and strategy; per row the solve of least
+    ``solve_seconds`` out of :data:`STAGE_REPEAT`, each by a fresh ``MomentMatching``.
+    """
+    moments = _moments(2400, 32)
+    rows = []
+    for strategy in ("full", "working-set"):
+        for c_s in (0.999, 0.9, 0.5):
+            solutions = [
+                MomentMatching(moments, strategy=strategy).solve(120, c_s, solution="vertex", rng=0)
+                for _ in range(STAGE_REPEAT)
+            ]
+            best = min(solutions, key=lambda solution: solution.solve_seconds)
+            total = best.solve_seconds
+            staged = sum(best.timings.get(stage, 0.0) for stage in STAGES)
+            lps = lp_seconds(best.timings)
+            row = {"strategy": strategy, "c_s": c_s, "solve_s": total}
+            row.update({f"{stage}_s": best.timings.get(stage, "") for stage in STAGES})
+            row["other_s"] = total - staged
+            row["LP share"] = f"{100 * lps / total:.0f}%"
+            row["QP rounds"] = "" if best.rounds is None else best.rounds
+            row["certificates_s"] = best.timings.get("certificates", "")
+            rows.append(row)
+    return rows
+
+
+MEASUREMENTS = {
+    "solve_stages": solve_stages,
+    "lp_costs": lp_costs,
+    "sweep_lps": sweep_lps,
+    "working_set_rounds": working_set_rounds,
+    "qp_solvers": qp_solvers,
+}
+
+
 def run() -> tuple[str, dict[str, Any]]:
-    """All four measurements; the Markdown body and the raw rows."""
+    """All five measurements; the Markdown body and the raw rows."""
     warnings.simplefilter("ignore")
-    raw = {
-        "lp_costs": lp_costs(),
-        "sweep_lps": sweep_lps(),
-        "working_set_rounds": working_set_rounds(),
-        "qp_solvers": qp_solvers(),
-    }
-    body = "## Face LPs at a binding c_S = 0.9 (N = 2000, n = 120)\n\n" + _table(
+    raw = {name: measure() for name, measure in progress(MEASUREMENTS.items(), "costs")}
+    body = "## Stages of a solve (Table-1 instance, m = 32, n = 120, vertex mode)\n\n"
+    body += dict_table(
+        raw["solve_stages"],
+        ["strategy", "c_s", "solve_s"]
+        + [f"{stage}_s" for stage in STAGES]
+        + ["other_s", "LP share", "QP rounds", "certificates_s"],
+    )
+    body += (
+        "\nFrom `MomentMatchingSolution.timings` (wall seconds per stage) and `.rounds` "
+        "(restricted QPs of the working set) of `MomentMatching(moments, strategy=...)"
+        ".solve(120, c_s, solution='vertex', rng=0)`, the fastest of "
+        f"{STAGE_REPEAT} fresh solves. `solve_s` is `solve_seconds`; `other_s` is the part of "
+        "it outside the named stages (building the QP over all N on first use, the capped-"
+        "simplex repair); a blank stage did not run. `degeneracy_lp`: the exact test of a zero "
+        "optimum; `seed_lp`: the least-violation LP whose support seeds the working set; "
+        "`qp`: CVXPY compile and solve (all rounds for the working set); `vertex_lp`: the "
+        "vertex of the optimal face. `LP share`: the three LPs over `solve_s`, a ratio within "
+        "one solve, steadier than the seconds on a shared machine. `certificates_s`: the "
+        "certificates computed from s after the solve (not in `solve_s`).\n"
+    )
+    body += "\n## Face LPs at a binding c_S = 0.9 (N = 2000, n = 120)\n\n" + dict_table(
         raw["lp_costs"],
         [
             "r",
@@ -281,7 +330,7 @@ def run() -> tuple[str, dict[str, Any]]:
         "`vertex_lp_support_s`: the same face restricted to the support of the QP's s "
         "(what the solve uses), best of 3.\n"
     )
-    body += "\n## The 8 degeneracy LPs of a c_S = 0.999 sweep (N = 2000, m = 32)\n\n" + _table(
+    body += "\n## The 8 degeneracy LPs of a c_S = 0.999 sweep (N = 2000, m = 32)\n\n" + dict_table(
         raw["sweep_lps"],
         ["highs", "cold_s", "warm_s", "cold_iterations", "warm_iterations", "max_difference"],
     )
@@ -290,7 +339,7 @@ def run() -> tuple[str, dict[str, Any]]:
         "model per budget; warm: one model re-solved (for `SiftedFaceLP`, warm means starting "
         "from the previous duals; the iterations are those of its restricted LPs).\n"
     )
-    body += "\n## Working-set rounds (N = 2000, r = 2400, n = 120)\n\n" + _table(
+    body += "\n## Working-set rounds (N = 2000, r = 2400, n = 120)\n\n" + dict_table(
         raw["working_set_rounds"],
         [
             "m",
@@ -314,7 +363,7 @@ def run() -> tuple[str, dict[str, Any]]:
         "from). `compile_s`: CVXPY's canonicalisation for that solver; `solve_s`: the solve "
         "(the solver and the unpacking of its result), at the package's tolerances.\n"
     )
-    body += "\n## The QP over all N = 2000 points (m = 32, n = 48, c_S = 0.9)\n\n" + _table(
+    body += "\n## The QP over all N = 2000 points (m = 32, n = 48, c_S = 0.9)\n\n" + dict_table(
         raw["qp_solvers"],
         ["solver", "outcome", "seconds", "iterations"]
         + ["objective_scaled", "frank_wolfe_gap_scaled"],
@@ -322,12 +371,8 @@ def run() -> tuple[str, dict[str, Any]]:
     body += (
         f"\nOne cold solve each, canonicalisation included. HiGHS gets a {QP_TIME_LIMIT:g} s "
         "time limit. Clarabel and the first PIQP row use the package's tolerances "
-        "(`solvers.DEFAULT_SOLVER_OPTIONS`, 1e-12 gaps). `frank_wolfe_gap_scaled` certifies "
+        "(`strategies.run.DEFAULT_SOLVER_OPTIONS`, 1e-12 gaps). `frank_wolfe_gap_scaled` certifies "
         "`F(s) - F*` for the solver's s (clipped to the cap and renormalised) whatever the "
         "solver. DAQP is not a dependency; `pip install daqp` adds it to this table.\n"
     )
     return body, raw
-
-
-def _table(rows: list[dict[str, Any]], keys: list[str]) -> str:
-    return markdown_table(keys, [[row.get(key, "") for key in keys] for row in rows])

@@ -9,12 +9,12 @@ import numpy as np
 
 import skmm_convex as skmm
 from skmm_convex.certificates.diagonal import reduced_objective
+from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.moments import compute_moments
 from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
-from skmm_convex.moment_matching import MomentMatching
 
-from .common import markdown_table, timed_interleaved
+from .common import progress, report, table, timed_interleaved
 from .reference_adam import projected_adam
 
 ADAM_STEPS = 10_000
@@ -58,56 +58,52 @@ def _adam(features, m, n, c_s, version, steps):
 def run(quick: bool, authors_steps: int) -> tuple[str, list[dict[str, Any]]]:
     """All (m, n, c_s) of the Table-1 benchmark; returns the Markdown body and the rows."""
     warnings.simplefilter("ignore")
-    data = skmm.make_gmm(2000, 2400, 8, std_max=0.04, rng=0)
-    features = data.features
+    features = skmm.make_table1_gmm().features
     ms = (32,) if quick else (32, 40)
+    cases = [(m, n, c_s) for m in ms for n in (48, 120) for c_s in (0.999, 0.9, 0.5)]
+    sketched = {m: compute_moments(sketch_features(features, m, "gaussian", 0)) for m in ms}
     records = []
-    for m in ms:
-        moments = compute_moments(sketch_features(features, m, "gaussian", 0))
+    for m, n, c_s in progress(cases, "table1"):
+        moments = sketched[m]
         weights = direction_weights(moments, "paper")
         units = moments.eigenvalues[0] ** 2
-        for n in (48, 120):
-            for c_s in (0.999, 0.9, 0.5):
-                runs = {
-                    label: _ours(features, m, n, c_s, strategy, solver)
-                    for label, strategy, solver in EXACT
-                }
-                runs["efficient"] = _adam(features, m, n, c_s, "efficient", ADAM_STEPS)
-                runs["authors"] = _adam(features, m, n, c_s, "authors", authors_steps)
-                timings = timed_interleaved(runs, REPEAT)
-                t_eff, eff = timings.pop("efficient")
-                t_auth, auth = timings.pop("authors")
-                exact = timings
-                full = exact["full"][1]
-                # the two Adam versions compute the same iterates (up to rounding): check
-                same = np.max(
-                    np.abs(auth.history[:-1] - eff.history[:authors_steps])
-                    / np.maximum(eff.history[:authors_steps], 1e-300)
-                )
-                records.append(
-                    {
-                        "m": m,
-                        "n": n,
-                        "c_s": c_s,
-                        "t_exact": {label: seconds for label, (seconds, _) in exact.items()},
-                        "f_exact": {label: sol.objective for label, (_, sol) in exact.items()},
-                        "gap_exact": {
-                            label: sol.suboptimality_bound for label, (_, sol) in exact.items()
-                        },
-                        "t_eff": t_eff,
-                        "t_auth": t_auth * ADAM_STEPS / authors_steps,
-                        "authors_steps": authors_steps,
-                        "same_iterates": float(same),
-                        "f_full": full.objective,
-                        "f_adam": eff.objective,
-                        "f_adam_best_gamma": units
-                        * reduced_objective(moments, eff.s, c_s, weights),
-                        "adam_cap": eff.cap_violation,
-                        "degenerate": full.degenerate,
-                        "solved_by": full.solver,
-                    }
-                )
-                print(f"table1 m={m} n={n} c={c_s}: {records[-1]}", flush=True)
+        runs = {
+            label: _ours(features, m, n, c_s, strategy, solver) for label, strategy, solver in EXACT
+        }
+        runs["efficient"] = _adam(features, m, n, c_s, "efficient", ADAM_STEPS)
+        runs["authors"] = _adam(features, m, n, c_s, "authors", authors_steps)
+        timings = timed_interleaved(runs, REPEAT)
+        t_eff, eff = timings.pop("efficient")
+        t_auth, auth = timings.pop("authors")
+        exact = timings
+        full = exact["full"][1]
+        # the two Adam versions compute the same iterates (up to rounding): check
+        same = np.max(
+            np.abs(auth.history[:-1] - eff.history[:authors_steps])
+            / np.maximum(eff.history[:authors_steps], 1e-300)
+        )
+        records.append(
+            {
+                "m": m,
+                "n": n,
+                "c_s": c_s,
+                "t_exact": {label: seconds for label, (seconds, _) in exact.items()},
+                "f_exact": {label: sol.objective for label, (_, sol) in exact.items()},
+                "gap_exact": {label: sol.suboptimality_bound for label, (_, sol) in exact.items()},
+                "t_eff": t_eff,
+                "t_auth": t_auth * ADAM_STEPS / authors_steps,
+                "authors_steps": authors_steps,
+                "same_iterates": float(same),
+                "f_full": full.objective,
+                "f_adam": eff.objective,
+                "f_adam_best_gamma": units * reduced_objective(moments, eff.s, c_s, weights),
+                "adam_cap": eff.cap_violation,
+                "degenerate": full.degenerate,
+                "solved_by": full.solver,
+                "stages_full": dict(full.timings),
+            }
+        )
+        report(f"table1 m={m} n={n} c={c_s}: {records[-1]}")
     return _markdown(records), records
 
 
@@ -176,21 +172,21 @@ def _markdown(records: list[dict[str, Any]]) -> str:
     base = ["m", "n", "c_S"]
     return (
         "## Times (s)\n\n"
-        + markdown_table(
+        + table(
             base
             + [f"exact {label}" for label in labels]
             + ["Adam efficient", "Adam authors'", "degenerate", "solved by"],
             times,
         )
         + "\n## Speed-ups: Adam's time over the exact solve's\n\n"
-        + markdown_table(
+        + table(
             base
             + [f"authors' / {label}" for label in labels]
             + [f"efficient / {label}" for label in labels],
             speedups,
         )
         + "\n## Objectives\n\n"
-        + markdown_table(
+        + table(
             base
             + [
                 "objective exact (full)",

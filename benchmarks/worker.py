@@ -1,13 +1,13 @@
 """One measurement in a fresh process (``python -m benchmarks.worker TASK_JSON``).
 
 Prints one JSON line: the measured times and counts plus ``peak_rss_gb``, the process's peak
-resident memory (``VmHWM``), which includes generating the data unless said otherwise.
+resident memory (:func:`benchmarks.common.peak_rss_gb`), which includes generating the data
+unless said otherwise. Stage times come from the solution's own ``timings``.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 import warnings
@@ -16,55 +16,15 @@ from typing import Any
 import numpy as np
 
 import skmm_convex as skmm
-from skmm_convex import optimal_face, sifted_face
+from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.moments import compute_moments
 from skmm_convex.sketch import sketch_features
-from skmm_convex.moment_matching import MomentMatching
 
-from .common import timed
-
-LP_SECONDS = [0.0]
-_LP_DEPTH = [0]  # SiftedFaceLP.vertex may call FaceLP.vertex: time the outer call only
-
-
-def _timed_lp(original):
-    def wrapper(*args, **kwargs):
-        start = time.perf_counter()
-        _LP_DEPTH[0] += 1
-        try:
-            return original(*args, **kwargs)
-        finally:
-            _LP_DEPTH[0] -= 1
-            if _LP_DEPTH[0] == 0:
-                LP_SECONDS[0] += time.perf_counter() - start
-
-    return wrapper
-
-
-# every face LP (the degeneracy test and the vertex) goes through FaceLP or SiftedFaceLP
-optimal_face.FaceLP.__init__ = _timed_lp(optimal_face.FaceLP.__init__)
-optimal_face.FaceLP.vertex = _timed_lp(optimal_face.FaceLP.vertex)
-sifted_face.SiftedFaceLP.vertex = _timed_lp(sifted_face.SiftedFaceLP.vertex)
-
-
-def _peak_gb() -> float:
-    """Peak resident memory of this process: ``VmHWM`` of /proc/self/status.
-
-    Not ``ru_maxrss``: Linux carries the parent's high-water mark over a (v)fork + exec into
-    the child's ``ru_maxrss``, so a child of a big parent would report the parent's peak.
-    """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024 / 1e9
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+from .common import lp_seconds, peak_rss_gb, table1_family, timed
 
 
 def _moments(task: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    data = skmm.make_gmm(task["N"], task["r"], 8, std_max=0.04, rng=task.get("seed", 0))
+    data = table1_family(n_samples=task["N"], n_features=task["r"], rng=task.get("seed", 0))
     features = data.features
     del data
     start = time.perf_counter()
@@ -84,11 +44,12 @@ def scaling(task: dict[str, Any]) -> dict[str, Any]:
         program.program.set_parameters(task["n"], task["c_s"])
         program.program.problem.get_problem_data(program.solver)
     out["compile_s"] = time.perf_counter() - start
-    LP_SECONDS[0] = 0.0
     solution = program.solve(task["n"], task["c_s"], solution="vertex", rng=2)
     out["solve_s"] = solution.solve_seconds
-    out["lp_s"] = LP_SECONDS[0]
-    if program.program is not None:
+    out["lp_s"] = lp_seconds(solution.timings)
+    out["timings"] = dict(solution.timings)
+    out["rounds"] = solution.rounds
+    if program.program is not None and "qp" in solution.timings:
         out["qp_solver_s"] = float(program.program.problem.solver_stats.solve_time or np.nan)
     out["iterations"] = solution.iterations
     out["objective"] = solution.objective
@@ -163,7 +124,7 @@ def select_memmap(task: dict[str, Any]) -> dict[str, Any]:
 
 def make_npy(task: dict[str, Any]) -> dict[str, Any]:
     """Write GMM features (float32) to a .npy file for the out-of-core runs."""
-    data = skmm.make_gmm(task["N"], task["r"], 8, std_max=0.04, rng=0)
+    data = table1_family(n_samples=task["N"], n_features=task["r"])
     np.save(task["path"], data.features.astype(np.float32))
     return {}
 
@@ -181,7 +142,7 @@ def main() -> None:
     task = json.loads(sys.argv[1])
     warnings.simplefilter("ignore")
     result = TASKS[task["task"]](task)
-    result["peak_rss_gb"] = _peak_gb()
+    result["peak_rss_gb"] = peak_rss_gb()
     print(json.dumps(result))
 
 

@@ -251,8 +251,9 @@ def main() -> None:
             f"{args.frobenius_only} --sizes {' '.join(map(str, args.sizes))} --limit "
             f"{args.limit:.0f}`. Build `PSDMomentMatchingSDP` and call `problem.solve` once, "
             "without the degeneracy decision or the repair (so the LMI may be missed by the "
-            "solver's tolerance); same data, n and c_s as above. Load average at the end "
-            f"{os.getloadavg()[0]:.1f}.\n\n" + frobenius_table(rows, args.limit) + "\n"
+            "solver's tolerance); same data, n and c_s as above.\n\n"
+            + frobenius_table(rows, args.limit)
+            + "\n"
         )
         with args.out.open("a") as handle:
             handle.write(text)
@@ -276,7 +277,6 @@ def main() -> None:
             exceeded.add((formulation, solver))
         report(json.dumps(result))
         results.append(result)
-    load = os.getloadavg()
     text = (
         "# Full-PSD program: time and memory against m\n\n"
         f"Command: `PYTHONPATH=. python benchmarks/psd_scaling.py --sizes "
@@ -295,10 +295,9 @@ def main() -> None:
         "imports and the eigen-decomposition, before the problem was built. 'CPU' is the "
         "worker's user + system CPU time for build + solve (less sensitive to the load of the "
         "shared machine than the wall time; BLAS may use both cores).\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
-        f"(load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}); timings are "
-        "noisy; CPU time and its ratio to the diagonal solve of the same m are the steadier "
-        "numbers.\n\n" + results_table(results, args.limit) + "\n"
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs; "
+        "timings are noisy; CPU time and its ratio to the diagonal solve of the same m are "
+        "the steadier numbers.\n\n" + results_table(results, args.limit) + "\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

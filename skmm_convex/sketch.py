@@ -241,8 +241,8 @@ def _times32(block: np.ndarray, gamma: np.ndarray | sp.csr_matrix) -> np.ndarray
 def _dense_if_small(gamma: np.ndarray | sp.csr_matrix) -> np.ndarray | sp.csr_matrix:
     """A sparse ``Gamma`` as a dense array when that takes at most 256 MB.
 
-    Against a dense G the dense BLAS product is about 3x faster than the sparse one (measured
-    in ``benchmarks/``); the sparse form only pays off for sparse G.
+    Against a dense G the dense BLAS product is faster than the sparse one
+    (``benchmarks/results/sketch.md``); the sparse form only pays off for sparse G.
     """
     if sp.issparse(gamma) and gamma.shape[0] * gamma.shape[1] <= 2**25:
         return gamma.toarray()

@@ -81,9 +81,8 @@ def fit_coreset(
         same coreset in random order. At least 4 rows (two per fold, as GridSearchCV needs).
     blas_threads : int or None
         BLAS threads during the fit; None leaves the setting alone. Default 1: LSQR's
-        matrix-vector products are memory-bound, and several BLAS threads only contend (on a
-        loaded 2-core machine one 200 x 2400 product took 4.7 ms with 2 OpenBLAS threads
-        against 0.09 ms with one).
+        matrix-vector products are small and memory-bound, and several BLAS threads only
+        contend for the cores.
 
     Returns
     -------

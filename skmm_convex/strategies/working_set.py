@@ -126,8 +126,8 @@ def seeded_working_set(
 
     The support of ``seed`` and the ``batch`` (default ``n + 2 k``) points of smallest gradient
     there. With ``seed`` the point of least weighted violation of ``B s >= 1/c_s`` (an LP,
-    :meth:`.sifting.SiftedFaceLP.least_violation`), measured on the Table-1 instance, the
-    binding QP needed 1 to 3 rounds instead of 2 to 4 from :func:`initial_working_set`.
+    :meth:`.sifting.SiftedFaceLP.least_violation`), the binding QP needs fewer rounds than
+    from :func:`initial_working_set` (``benchmarks/results/costs.md`` counts them).
     Returns the sorted indices.
     """
     k, n_samples = b.shape
@@ -175,11 +175,9 @@ def solve_working_set(
     batch : int, optional
         Points added per round at most (given, it also sizes the default initial set);
         default ``2 (n + 2 k)`` per round and ``n + 2 k`` for :func:`initial_working_set`.
-        Doubled per round because on the Table-1 instance two of the eight binding rows
-        (m = 40, n = 48 and 120, ``c_s = 0.5``) priced more than ``n + 2 k`` violators after
-        their first round and then needed a third; with the doubled batch they need two
-        (measured ad hoc: 40 ms of PIQP rounds instead of 49 ms), and the other rows and the
-        N = 8,000-100,000 instances of the scaling benchmark keep their rounds.
+        Doubled per round because some binding Table-1 rows price more than ``n + 2 k``
+        violators after their first round, and a single batch then costs them a third round
+        (the rounds are counted in ``benchmarks/results/costs.md`` and ``scaling.md``).
     initial : ndarray of int, optional
         The first working set; default :func:`initial_working_set` (drawn with ``rng``).
     prune : bool

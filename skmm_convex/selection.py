@@ -88,16 +88,16 @@ def select_skmm(
         decades smaller than the largest. Ignored without a sketch.
     c_s : float
         Moment constant, ``gamma_j >= 1/c_s``; 0.999 as in the authors' notebooks. For
-        ``c_s >= 1`` uniform weights are optimal (see the README, "Degeneracy").
+        ``c_s >= 1`` uniform weights are optimal (the documentation's "The method" page).
     formulation : {"diagonal", "psd"}
         ``"diagonal"``: the paper's QP over the m diagonal moment conditions. ``"psd"``: the
         full Loewner condition ``G~' diag(s) G~ >= Sigma~ / c_s`` on the moment target with a
-        Frobenius objective (an SDP; see :class:`~skmm_convex.programs.psd_sdp.PSDMomentMatchingSDP`
-        and the README, "Full-PSD formulation"); practical up to m of a few dozen.
+        Frobenius objective (an SDP, :class:`~skmm_convex.programs.psd_sdp.PSDMomentMatchingSDP`;
+        the documentation's "The full-PSD formulation" page says up to which m it is
+        practical).
     solver : str
         CVXPY solver name, ``"CLARABEL"`` by default. ``"PIQP"`` (installed with the package)
-        solved these QPs about twice as fast, to tighter certificates
-        (``benchmarks/results/costs.md``).
+        solves these QPs faster and to tighter certificates (``benchmarks/results/costs.md``).
     solution : {"vertex", "interior"} or None
         Which optimal point to sample from: a random vertex of the optimal face (sparse) or
         the interior-point solver's point (spread over all N). None (default) means

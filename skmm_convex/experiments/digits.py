@@ -167,7 +167,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Run the experiment from parsed arguments; returns the exit code.
 
     BLAS runs single-threaded inside: the matrices are small, and on a shared machine
-    OpenBLAS threads made the pretraining about 20 times slower.
+    several OpenBLAS threads only contend for the cores and slow the pretraining down.
     """
     from threadpoolctl import threadpool_limits
 

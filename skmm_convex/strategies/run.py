@@ -65,8 +65,8 @@ _QP_SOLVERS = ("CLARABEL", "PIQP", "SCS", "OSQP", "HIGHS", "PROXQP", "ECOS", "MO
 def installed_solvers() -> tuple[str, ...]:
     """CVXPY's installed solvers, sorted; asked once per process.
 
-    ``cp.installed_solvers()`` imports and probes every solver interface (about 5 ms), which
-    showed up in every ``MomentMatching`` construction and so in every fresh solve.
+    ``cp.installed_solvers()`` imports and probes every solver interface, which showed up in
+    every ``MomentMatching`` construction and so in every fresh solve.
     """
     return tuple(sorted(cp.installed_solvers()))
 

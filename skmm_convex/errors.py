@@ -48,7 +48,8 @@ class DegenerateProblemWarning(UserWarning):
     """The moment-matching optimum is (numerically) zero, so its optimal set is a whole face.
 
     Uniform weights ``s = 1/N`` are optimal whenever ``c_s >= 1``; which optimal point the
-    solver returns then decides the selection (see the documentation's page "The method", section on degeneracy).
+    solver returns then decides the selection (the documentation's page "The method" explains
+    degeneracy).
     """
 
 

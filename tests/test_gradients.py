@@ -245,7 +245,10 @@ def test_closed_form_two_layer_head_gradients(global_seed):
     labels = gen.integers(0, classes, n)
     model = _TorchTwoLayerHead(head)
     assert gradients.gradient_names(model) == [
-        "hidden_weight", "hidden_bias", "head_weight", "head_bias"
+        "hidden_weight",
+        "hidden_bias",
+        "head_weight",
+        "head_bias",
     ]
     closed = per_example_gradients(head, z, labels)
     assert np.abs(closed).max() > 0 and np.mean(closed == 0) < 0.5  # ReLUs both ways
@@ -259,9 +262,7 @@ def test_closed_form_two_layer_head_gradients(global_seed):
     targets = gradient_targets(labels, classes, "random", oracle_rng)
     expected = sketch_features(per_example_gradients(head, z, targets), 6, "gaussian", oracle_rng)
     assert not np.array_equal(targets, labels)
-    np.testing.assert_allclose(
-        sketched, expected, rtol=0, atol=256 * U64 * np.abs(expected).max()
-    )
+    np.testing.assert_allclose(sketched, expected, rtol=0, atol=256 * U64 * np.abs(expected).max())
 
 
 def test_random_targets_reproducible_and_drawn_before_gamma(global_seed):

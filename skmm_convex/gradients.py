@@ -106,8 +106,9 @@ def sketch_gradients(
         interrupted run leaves no file under this name; an existing one is replaced). The
         return value is then that file opened read-only with ``mmap_mode="r"``.
     precision : {"float64", "float32"}
-        Arithmetic of the products, as in :func:`skmm_convex.sketch_features`; the
-        gradients themselves are in the model's dtype.
+        Arithmetic of the products with ``Gamma``, as in :func:`skmm_convex.sketch_features`;
+        they are taken in torch, per parameter block, and summed in float64. The gradients
+        themselves are in the model's dtype.
     progress : bool
         A tqdm progress bar on stderr.
 

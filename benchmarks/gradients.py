@@ -5,7 +5,8 @@ writes ``benchmarks/results/gradients.md``. Ways to the same N x m ``G Gamma``, 
 turn in the same run, on an MLP (all layers) and on the digits CNN's last two layers:
 
 - ``sketch_gradients``: ``vmap(grad)`` per batch, each batch multiplied by ``Gamma`` in torch
-  (float64 or float32 products, two batch sizes);
+  (float64 or float32 products, two batch sizes), and ``torch.compile`` of the same per-batch
+  step (gradients and float32 product);
 - materialise G with ``sketch_gradients(sketch_dim=None)`` (the same ``vmap(grad)``), then
   ``sketch_features``;
 - a per-example ``loss.backward()`` loop, then ``sketch_features`` of the materialised G, or
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 # one BLAS/torch thread, as in the other benchmarks: the machine's 2 cores are shared
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -91,6 +93,45 @@ def _less_loop(model, names, x, y, gamma32: torch.Tensor) -> np.ndarray:
     return torch.cat(out).double().numpy()
 
 
+def _compiled(model, names, x, y, gamma32: torch.Tensor):
+    """``torch.compile`` of one batch's ``vmap(grad)`` and its float32 product with ``Gamma``
+    (the same computation as ``sketch_gradients(precision="float32")``, in one graph).
+
+    Returns the function running it over every batch, and the seconds its first run took
+    (the compilation, for the two batch shapes of the data, and one run).
+    """
+    model.eval()
+    named = {n: p.detach() for n, p in model.named_parameters()}
+    selected = {n: named[n] for n in names}
+    frozen = {n: p for n, p in named.items() if n not in selected}
+    frozen.update(dict(model.named_buffers()))
+
+    def loss(params, xi, yi):
+        output = torch.func.functional_call(model, {**frozen, **params}, (xi[None],))
+        return torch.nn.functional.cross_entropy(output, yi[None])
+
+    per_example = torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0, 0))
+
+    def step(xb, yb):
+        grads = per_example(selected, xb, yb)
+        flat = torch.cat([grads[n].reshape(xb.shape[0], -1) for n in names], dim=1)
+        return flat @ gamma32
+
+    compiled = torch.compile(step)
+    inputs, targets = torch.as_tensor(x), torch.as_tensor(y)
+
+    def run() -> np.ndarray:
+        parts = [
+            compiled(inputs[i : i + BATCH_SIZE], targets[i : i + BATCH_SIZE])
+            for i in range(0, len(x), BATCH_SIZE)
+        ]
+        return torch.cat(parts).double().numpy()
+
+    start = time.perf_counter()
+    run()
+    return run, time.perf_counter() - start
+
+
 def _compare(model, names, x, y, sketch_dim: int, repeat: int):
     """Time every way to the same ``G Gamma`` on one model, interleaved; rows and ratios."""
     r = sum(dict(model.named_parameters())[name].numel() for name in names)
@@ -119,23 +160,30 @@ def _compare(model, names, x, y, sketch_dim: int, repeat: int):
         return sketch_features(G, sketch_dim, "gaussian", 1)
 
     G32 = torch.as_tensor(_backward_loop(model, names, x, y))
+    compiled, compile_seconds = _compiled(model, names, x, y, gamma32)
+    compiled_label = (
+        f"torch.compile of vmap(grad) and the float32 product (first run, compiling: "
+        f"{compile_seconds:.0f} s, not counted)"
+    )
+    less_label = (
+        f"loss.backward() per example, projected {PROJECT_EVERY} at a time in float32 (LESS)"
+    )
+    alone_label = "loss.backward() per example alone (G held, no sketch)"
+    product_label = "the product G Gamma alone (float32, G given)"
     functions = {
         "sketch_gradients (float64 products)": ours(BATCH_SIZE, "float64"),
         "sketch_gradients, precision='float32'": ours(BATCH_SIZE, "float32"),
         f"sketch_gradients, precision='float32', batch size {LARGE_BATCH}": ours(
             LARGE_BATCH, "float32"
         ),
+        compiled_label: compiled,
         "vmap, materialise G, then sketch_features": vmap_then_sketch,
         "loss.backward() per example, materialise G, then sketch_features": (
             lambda: sketch_features(_backward_loop(model, names, x, y), sketch_dim, "gaussian", 1)
         ),
-        f"loss.backward() per example, projected {PROJECT_EVERY} at a time in float32 (LESS)": (
-            lambda: _less_loop(model, names, x, y, gamma32)
-        ),
-        "loss.backward() per example alone (G held, no sketch)": (
-            lambda: _backward_loop(model, names, x, y)
-        ),
-        "the product G Gamma alone (float32, G given)": lambda: (G32 @ gamma32).double().numpy(),
+        less_label: lambda: _less_loop(model, names, x, y, gamma32),
+        alone_label: lambda: _backward_loop(model, names, x, y),
+        product_label: lambda: (G32 @ gamma32).double().numpy(),
     }
     # warm-up (torch.func's first call, the first large BLAS products), not timed
     sketch_gradients(model, loss, x[:8], y[:8], params=names, sketch_dim=sketch_dim, rng=1)
@@ -143,13 +191,13 @@ def _compare(model, names, x, y, sketch_dim: int, repeat: int):
     times = timed_interleaved(functions, repeat)
     labels = list(functions)
     reference = times[labels[0]][1]
-    sketched = [label for label in labels if "alone (G held" not in label]
+    sketched = [label for label in labels if label != alone_label]
     agreement = max(
         float(np.max(np.abs(times[label][1] - reference)) / np.max(np.abs(reference)))
         for label in sketched
     )
     ours_best = min(times[label][0] for label in labels[:3])
-    less = times[labels[5]][0]
+    less = times[less_label][0]
     rows = [
         [
             label,
@@ -162,11 +210,12 @@ def _compare(model, names, x, y, sketch_dim: int, repeat: int):
     table = markdown_table(
         ["method", "time (s)", "examples/s", "speed-up over the LESS loop"], rows
     )
-    loop_alone, product = times[labels[6]][0], times[labels[7]][0]
+    loop_alone, product = times[alone_label][0], times[product_label][0]
     facts = {
         "r": r,
         "agreement": agreement,
         "best": less / ours_best,
+        "compiled": less / times[compiled_label][0],
         "bound": less / product,
         "loop_alone": loop_alone,
         "product": product,
@@ -197,7 +246,8 @@ def run(n_examples: int, repeat: int) -> str:
 
     def verdict(facts) -> str:
         return (
-            f"Best speed-up of `sketch_gradients` over the LESS loop: {facts['best']:.1f}x. "
+            f"Best speed-up of `sketch_gradients` over the LESS loop: {facts['best']:.1f}x "
+            f"({facts['compiled']:.1f}x for the compiled step, after its compilation). "
             f"The loop alone (no sketch) takes {facts['loop_alone']:.3g} s and the product "
             f"`G Gamma` alone {facts['product']:.3g} s; any way to `G Gamma` pays that "
             f"product, so no method can beat the LESS loop by more than their ratio "

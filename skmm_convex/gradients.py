@@ -106,8 +106,9 @@ def sketch_gradients(
         interrupted run leaves no file under this name; an existing one is replaced). The
         return value is then that file opened read-only with ``mmap_mode="r"``.
     precision : {"float64", "float32"}
-        Arithmetic of the products, as in :func:`skmm_convex.sketch_features`; the
-        gradients themselves are in the model's dtype.
+        Arithmetic of the products with ``Gamma``, as in :func:`skmm_convex.sketch_features`;
+        they are taken in torch, per parameter block, and summed in float64. The gradients
+        themselves are in the model's dtype.
     progress : bool
         A tqdm progress bar on stderr.
 
@@ -159,7 +160,7 @@ def sketch_gradients(
         blocks = (
             None
             if sketch_dim is None
-            else _EmbeddingBlocks(sizes, sketch_dim, sketch, generator, precision)
+            else _EmbeddingBlocks(sizes, sketch_dim, sketch, generator, precision, step.device)
         )
         width = n_features if sketch_dim is None else sketch_dim
 
@@ -169,7 +170,10 @@ def sketch_gradients(
                 stop = min(start + batch_size, n_examples)
                 batch = _batch(inputs, start, stop, step.dtype, step.device)
                 grads = step(batch, labels[start:stop].to(step.device))
-                rows = np.concatenate(grads, axis=1) if blocks is None else blocks.apply(grads)
+                if blocks is None:
+                    rows = torch.cat(grads, dim=1).cpu().numpy().astype(np.float64, copy=False)
+                else:
+                    rows = blocks.apply(grads)
                 if not np.all(np.isfinite(rows)):
                     bad = start + int(np.flatnonzero(~np.isfinite(rows).all(axis=1))[0])
                     raise ValidationError(
@@ -228,20 +232,32 @@ class _PerExampleGradients:
                 f"loss_fn must return a floating scalar tensor for one example, got {shape}"
             )
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> list[np.ndarray]:
-        """One (batch, size) float array per name, in the order of ``names``."""
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> list[torch.Tensor]:
+        """One (batch, size) tensor per name, in the order of ``names``."""
         grads = self.per_example(self.selected, x, y)
-        return [grads[name].detach().reshape(x.shape[0], -1).cpu().numpy() for name in self.names]
+        return [grads[name].detach().reshape(x.shape[0], -1) for name in self.names]
 
 
 class _EmbeddingBlocks:
-    """The row blocks of one ``Gamma`` (one block per parameter), applied to a batch."""
+    """The row blocks of one ``Gamma`` (one block per parameter), applied to a batch in torch.
+
+    Dense blocks are torch tensors in the arithmetic of ``precision`` on the model's device,
+    so that each batch's gradient block is multiplied where it was computed; a large
+    sparse-sign block stays a scipy matrix and its product is taken in scipy.
+    """
 
     def __init__(
-        self, sizes: list[int], sketch_dim: int, kind: str, rng: np.random.Generator, precision
+        self,
+        sizes: list[int],
+        sketch_dim: int,
+        kind: str,
+        rng: np.random.Generator,
+        precision: str,
+        device: torch.device,
     ) -> None:
-        self.sizes, self.sketch_dim = sizes, sketch_dim
+        self.sizes, self.sketch_dim, self.device = sizes, sketch_dim, device
         self.single = precision == "float32"
+        self.dtype = torch.float32 if self.single else torch.float64
         n_features = int(sum(sizes))
         self.cached: list[Any] | None = None
         if kind == "sparse-sign":
@@ -261,11 +277,11 @@ class _EmbeddingBlocks:
                 pass
 
     def _cast(self, block: Any) -> Any:
-        if not self.single:
-            return block
+        """A dense block as a torch tensor (float32: rounded once), a sparse one in scipy."""
         if sp.issparse(block):
-            return block.astype(np.float32)
-        return np.ascontiguousarray(block, dtype=np.float32)
+            return block.astype(np.float32) if self.single else block
+        array = np.ascontiguousarray(block, dtype=np.float32 if self.single else np.float64)
+        return torch.from_numpy(array).to(self.device)
 
     def _draw(self, rng: np.random.Generator) -> Iterator[np.ndarray]:
         for size in self.sizes:
@@ -281,14 +297,22 @@ class _EmbeddingBlocks:
         for block in self._draw(np.random.Generator(bit_generator)):
             yield self._cast(block)
 
-    def apply(self, grads: list[np.ndarray]) -> np.ndarray:
-        """``sum_k G_k Gamma_k`` for the per-parameter blocks ``G_k`` of one batch, float64."""
-        total = np.zeros((grads[0].shape[0], self.sketch_dim))
-        dtype = np.float32 if self.single else np.float64
+    def apply(self, grads: list[torch.Tensor]) -> np.ndarray:
+        """``sum_k G_k Gamma_k`` for the per-parameter blocks ``G_k`` of one batch, float64.
+
+        Each block's product is taken in the arithmetic of ``precision`` (a float32 product
+        accumulates in float32, as :func:`skmm_convex.sketch_features`'s does) where the
+        gradients are, and the blocks' products are summed in float64.
+        """
+        total = torch.zeros((grads[0].shape[0], self.sketch_dim), dtype=torch.float64)
         for part, gamma in zip(grads, self.blocks(), strict=True):
-            part = np.asarray(part, dtype=dtype)
-            total += (gamma.T @ part.T).T if sp.issparse(gamma) else part @ gamma
-        return total
+            part = part.to(self.dtype)
+            if sp.issparse(gamma):
+                product = torch.from_numpy((gamma.T @ part.cpu().numpy().T).T)
+            else:
+                product = (part @ gamma).cpu()
+            total += product.to(torch.float64)
+        return total.numpy()
 
 
 def _named(model: torch.nn.Module) -> dict[str, torch.nn.Parameter]:

@@ -9,13 +9,14 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skmm_convex.errors import ValidationError
+from skmm_convex.errors import DegenerateProblemWarning, ValidationError
 from skmm_convex.sketch import draw_embedding, sketch_features
 
 torch = pytest.importorskip("torch")
@@ -209,6 +210,61 @@ def test_closed_form_softmax_regression_gradients():
     np.testing.assert_allclose(ours, G, rtol=0, atol=64 * 2.0**-53)
 
 
+class _TorchTwoLayerHead(torch.nn.Module):
+    """``experiments.last_layers.TwoLayerHead`` in torch, with the same parameter shapes and
+    order (W1 (d, h), b1, W2 (h, C), b2), so that G's columns line up with the closed form."""
+
+    def __init__(self, head) -> None:
+        super().__init__()
+        for name, value in zip(
+            ("hidden_weight", "hidden_bias", "head_weight", "head_bias"),
+            head.parameters(),
+            strict=True,
+        ):
+            self.register_parameter(name, torch.nn.Parameter(torch.as_tensor(value)))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        hidden = torch.relu(z @ self.hidden_weight + self.hidden_bias)
+        return hidden @ self.head_weight + self.head_bias
+
+
+def test_closed_form_two_layer_head_gradients(global_seed):
+    """The numpy head of ``experiments.last_layers`` (closed-form gradients, no autograd) and
+    the same head in torch give the same G, and with ``targets="random"`` the same sketch as
+    ``sketch_features`` of the closed-form G against ``gradient_targets``'s random labels."""
+    from skmm_convex.experiments.last_layers import (
+        gradient_targets,
+        init_head,
+        per_example_gradients,
+    )
+
+    gen = np.random.default_rng(global_seed)
+    d, h, classes, n = 7, 9, 4, 31
+    head = init_head(gen.standard_normal((d, h)), gen.standard_normal(h), classes, gen)
+    z = gen.standard_normal((n, d))
+    labels = gen.integers(0, classes, n)
+    model = _TorchTwoLayerHead(head)
+    assert gradients.gradient_names(model) == [
+        "hidden_weight",
+        "hidden_bias",
+        "head_weight",
+        "head_bias",
+    ]
+    closed = per_example_gradients(head, z, labels)
+    assert np.abs(closed).max() > 0 and np.mean(closed == 0) < 0.5  # ReLUs both ways
+    ours = sketch_gradients(model, F.cross_entropy, z, labels, sketch_dim=None, batch_size=8)
+    np.testing.assert_allclose(ours, closed, rtol=0, atol=64 * U64 * np.abs(closed).max())
+
+    sketched = sketch_gradients(
+        model, F.cross_entropy, z, "random", sketch_dim=6, rng=global_seed + 1, batch_size=8
+    )
+    oracle_rng = np.random.default_rng(global_seed + 1)
+    targets = gradient_targets(labels, classes, "random", oracle_rng)
+    expected = sketch_features(per_example_gradients(head, z, targets), 6, "gaussian", oracle_rng)
+    assert not np.array_equal(targets, labels)
+    np.testing.assert_allclose(sketched, expected, rtol=0, atol=256 * U64 * np.abs(expected).max())
+
+
 def test_random_targets_reproducible_and_drawn_before_gamma(global_seed):
     model = _mlp(global_seed)
     x, _ = _data(model, 17)
@@ -370,7 +426,9 @@ def test_docs_example_runs(capsys):
     blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
     example = next(block for block in blocks if "load_digits" in block)
     namespace: dict = {}
-    exec(compile(example, "docs/gradients.md", "exec"), namespace)  # noqa: S102
+    with warnings.catch_warnings():  # the page says the small program is often degenerate
+        warnings.simplefilter("ignore", DegenerateProblemWarning)
+        exec(compile(example, "docs/gradients.md", "exec"), namespace)  # noqa: S102
     chosen, pool = namespace["chosen"], namespace["pool"]
     assert len(set(chosen.tolist())) == 40 and set(chosen.tolist()) <= set(pool.tolist())
     assert namespace["features"].shape == (len(pool), 32)

@@ -33,9 +33,9 @@ from .report import (
 __all__ = ["main"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m theory_checks",
+        prog=prog,
         description="Check the SkMM paper's statements numerically (arXiv 2407.06120; "
         "statements F0, S1-S11, see theory_checks/README.md).",
     )
@@ -86,9 +86,17 @@ def _controls(args, keys) -> int:
     return 0 if all(control.caught for control in controls) else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the checks (or their negative controls), print the table, return the exit code."""
-    parser = _build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "python -m theory_checks") -> int:
+    """Run the checks (or their negative controls), print the table, return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+    prog : str
+        The command's name in usage and error messages.
+    """
+    parser = _build_parser(prog)
     args = parser.parse_args(argv)
     keys = list(CHECKS) if args.only is None else [k.strip() for k in args.only.split(",")]
     unknown = [k for k in keys if k not in CHECKS]

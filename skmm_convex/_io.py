@@ -11,6 +11,7 @@ refused.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 import zipfile
@@ -23,6 +24,7 @@ from .errors import SkmmError
 
 __all__ = [
     "OutputExistsError",
+    "OutputWriteError",
     "atomic_write",
     "check_output",
     "describe_path",
@@ -151,9 +153,29 @@ def check_output(path: str | os.PathLike, force: bool = False, *, create: bool =
     return path
 
 
+class OutputWriteError(SkmmError, OSError):
+    """An output could not be written; the message names the output, not a temporary file."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _os_error(exc: OSError, path: Path) -> OSError:
     """``exc`` re-worded to name the output ``path``, never an internal temporary file."""
-    return OSError(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}")
+    return OutputWriteError(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}")
+
+
+def _write_through(path: Path, write: Writer) -> None:
+    """Write ``path`` (a device or a FIFO) with the bytes ``write`` puts into a temporary file.
+
+    The temporary file is in the system's temporary folder, never next to the device, and lets
+    ``write`` seek as a regular file allows.
+    """
+    with tempfile.TemporaryDirectory(prefix="skmm-convex-") as folder:
+        staged = os.path.join(folder, path.name or "output")
+        write(staged)
+        with open(staged, "rb") as source, open(path, "wb") as target:
+            shutil.copyfileobj(source, target)
 
 
 def write_files(
@@ -181,7 +203,8 @@ def write_files(
     Every output is first written to a temporary file in its target's folder; only when all
     are complete are they moved into place (renames), so a failed or interrupted write (a
     full disk, Ctrl-C, an exception in a writer) leaves no output of the set. Character
-    devices and FIFOs are written through directly, after the regular files are complete.
+    devices and FIFOs are written through (from a temporary file in the system's temporary
+    folder), after the regular files are in place.
     """
     targets = [(check_output(path, force, create=create), write) for path, write in paths.items()]
     made = _make_folders({path.parent for path, _ in targets})
@@ -210,7 +233,7 @@ def write_files(
         for path, write in targets:
             if _written_through(path):
                 try:
-                    write(str(path))
+                    _write_through(path, write)
                 except OSError as exc:
                     raise _os_error(exc, path) from None
     except BaseException:

@@ -48,7 +48,7 @@ def describe_path(path: str | os.PathLike) -> str:
     """
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return "a broken symbolic link" if os.path.islink(path) else "missing"
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
@@ -97,10 +97,8 @@ def load_array(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise SkmmError(f"cannot read {str(path)!r}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a corrupt header makes numpy raise anything
-        raise SkmmError(
-            f"cannot read {str(path)!r}: corrupt numpy header ({type(exc).__name__}: {exc})"
-        ) from None
+    except Exception:  # noqa: BLE001 - a corrupt header makes numpy raise anything
+        raise SkmmError(f"cannot read {str(path)!r}: its numpy header is corrupt") from None
     raise SkmmError(f"{str(path)!r} is neither a .npy nor a .npz file (no numpy header)")
 
 
@@ -119,9 +117,9 @@ def _writable_folder(folder: Path) -> Path:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
+        where = "" if existing == folder else f" is under {str(existing)!r}, which"
         raise SkmmError(
-            f"output folder {str(folder)!r} is under {str(existing)!r}, which is "
-            f"{describe_path(existing)}, not a folder"
+            f"output folder {str(folder)!r}{where} is {describe_path(existing)}, not a folder"
         )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise SkmmError(f"output folder {str(existing)!r} is not writable")
@@ -147,7 +145,8 @@ def check_output(path: str | os.PathLike, force: bool = False, *, create: bool =
         raise OutputExistsError(f"output {str(path)!r} exists; pass --force to overwrite it")
     if not create and not path.parent.is_dir():
         if path.parent.exists():
-            raise SkmmError(f"output folder {str(path.parent)!r} is {describe_path(path.parent)}")
+            kind = describe_path(path.parent)
+            raise SkmmError(f"output folder {str(path.parent)!r} is {kind}, not a folder")
         raise SkmmError(f"output folder {str(path.parent)!r} does not exist")
     _writable_folder(path.parent)
     return path

@@ -242,7 +242,8 @@ _THEORY = """import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]
 try:
-    from theory_checks.cli import main
+    from importlib import import_module
+    main = import_module("theory_checks.cli").main
     sys.exit(main(sys.argv[1:], prog="skmm-convex theory"))
 except KeyboardInterrupt:
     sys.exit(130)

@@ -135,13 +135,23 @@ def test_skmm_convex_theory_subcommand_runs_a_subprocess(capfd):
 def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
     calls = []
 
-    def fake_run(command, *args, **kwargs):
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 3)
+    class Child:
+        def __init__(self, command):
+            calls.append(command)
 
-    monkeypatch.setattr(subprocess, "run", fake_run)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def wait(self, timeout=None):
+            return 3
+
+    monkeypatch.setattr(subprocess, "Popen", Child)
     assert skmm_cli.main(["theory", "--quick", "--seed", "4", "--help"]) == 3
-    assert calls == [[sys.executable, "-m", "theory_checks", "--quick", "--seed", "4", "--help"]]
+    assert calls == [skmm_cli.theory_command(["--quick", "--seed", "4", "--help"])]
+    assert calls[0][0] == sys.executable and calls[0][-4:] == ["--quick", "--seed", "4", "--help"]
 
 
 def test_skmm_convex_does_not_import_theory_checks():

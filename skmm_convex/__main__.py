@@ -1,6 +1,6 @@
 """``python -m skmm_convex`` is the ``skmm-convex`` command.
 
-The signal handling (:mod:`skmm_convex_entry`) starts once this package is imported; the
+The signal handling (``skmm_convex_entry``) starts once this package is imported; the
 ``skmm-convex`` script has it from its first instruction.
 """
 

@@ -2,7 +2,10 @@
 
 Exit codes follow Unix tools: 0 success, 1 runtime error (unreadable input, solver failure,
 existing output), 2 usage error (bad arguments or argument values, including an uninstalled
-solver name). Every error is one line on stderr, ``skmm-convex: error: ...``; no traceback.
+solver name), 130 on Ctrl-C, 128 + N when signal N (SIGTERM: 143) stops it. Every error is
+one line on stderr, ``skmm-convex: error: ...``; no traceback. The ``skmm-convex`` script enters
+through ``skmm_convex_entry``, which installs the signal handling before this module's
+imports run.
 """
 
 from __future__ import annotations

@@ -377,6 +377,27 @@ def test_a_failed_write_names_the_output_not_a_temporary(workdir, capsys, monkey
     ]
 
 
+def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
+    """Wait until process ``pid`` catches ``signum`` (Linux: SigCgt in /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        pytest.skip("needs /proc to know when the entry point's handlers are in place")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        caught = next(
+            (
+                line.split()[1]
+                for line in status.read_text().splitlines()
+                if line.startswith("SigCgt")
+            ),
+            "0",
+        )
+        if int(caught, 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.01)
+    pytest.fail(f"process {pid} never installed a handler for signal {signum}")
+
+
 def _signalled(argv: list[str], signum: int, after: float) -> subprocess.CompletedProcess:
     child = subprocess.Popen(
         [sys.executable, "-c", ENTRY_POINT, *argv],
@@ -385,6 +406,7 @@ def _signalled(argv: list[str], signum: int, after: float) -> subprocess.Complet
         stderr=subprocess.PIPE,
         text=True,
     )
+    _wait_for_handler(child.pid, signal.SIGTERM)
     time.sleep(after)
     child.send_signal(signum)
     out, err = child.communicate(timeout=120)
@@ -400,8 +422,8 @@ def _signalled(argv: list[str], signum: int, after: float) -> subprocess.Complet
     ids=["INT", "TERM"],
 )
 def test_a_signal_during_start_up_is_one_line(signum, code, line):
-    """0.3 s in, numpy, SciPy and CVXPY are still being imported."""
-    done = _signalled(["select", "--demo", "--n", "5"], signum, 0.3)
+    """0.2 s after the handlers are in place, numpy, SciPy and CVXPY are still being imported."""
+    done = _signalled(["select", "--demo", "--n", "5"], signum, 0.2)
     assert (done.returncode, done.stderr.splitlines()) == (code, [line])
     assert done.stdout == ""
 

@@ -533,3 +533,44 @@ def test_probe_with_a_missing_input_creates_nothing(workdir, capsys):
     )
     assert code == 1 and "does not exist" in captured.err
     assert not (workdir / "new").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", [False, True], ids=["TERM-to-the-command", "INT-to-its-group"])
+def test_a_signal_to_theory_ends_its_child_with_one_line(group):
+    """kill PID reaches the command alone (passed on to its child); Ctrl-C reaches both."""
+    psutil = pytest.importorskip("psutil")
+    child = subprocess.Popen(
+        [sys.executable, "-c", ENTRY_POINT, "theory", "--quick"],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    checks = []
+    try:
+        deadline = time.monotonic() + 120
+        while not checks and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            checks = psutil.Process(child.pid).children(recursive=True)
+        assert checks, "the checks never started"
+        time.sleep(2)  # the child is past its imports and running checks
+        if group:
+            os.killpg(child.pid, signal.SIGINT)
+        else:
+            child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+        _, alive = psutil.wait_procs(checks, timeout=30)
+        assert not alive
+        expected = (130, "interrupted") if group else (143, "stopped by SIGTERM")
+        assert (child.returncode, err.splitlines()) == (
+            expected[0],
+            [f"skmm-convex: error: {expected[1]}"],
+        )
+    finally:
+        for process in [child, *checks]:
+            try:
+                process.kill()
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                pass

@@ -108,6 +108,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m theory_checks
         parser.error(f"--seed must be non-negative, got {args.seed}")
     if args.plot is not None and not Path(args.plot).is_dir():
         parser.error(f"--plot folder {args.plot!r} does not exist")
+    if args.plot is not None and not args.force and not args.negative_controls:
+        existing = [f"{key}.png" for key in keys if (Path(args.plot) / f"{key}.png").exists()]
+        if existing:  # found before the checks run, not after
+            print(
+                f"{parser.prog}: error: figures exist in {args.plot!r} ({', '.join(existing)}); "
+                "pass --force to overwrite them",
+                file=sys.stderr,
+            )
+            return 1
     if args.negative_controls:
         return _controls(args, keys)
 

@@ -203,9 +203,11 @@ def _end_with_parent(parent: int) -> None:
 
 def _start_worker(workspace: Workspace, parent: int) -> None:
     # Ctrl-C reaches the whole process group: the parent alone reports it and ends the pool.
-    # SIGTERM ends a worker at once (not through the parent's handler inherited by fork).
+    # SIGTERM and SIGHUP end a worker at once (not through handlers inherited by fork).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _end_with_parent(parent)
     _WORKER["limits"] = threadpool_limits(limits=1)  # one BLAS thread per worker
     _WORKER["workspace"] = workspace

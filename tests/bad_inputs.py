@@ -536,7 +536,7 @@ def _make_files(folder: Path) -> None:
     os.symlink("nothing_here.npy", folder / "broken_link")
     header = (folder / "g.npy").read_bytes()
     start = header.index(b"{")  # a valid magic and version, then a header cut mid-dict
-    corrupt = header[:start] + b'{"descr": "<f8", "fortran_order": Fa((' + header[start + 34:]
+    corrupt = header[:start] + b'{"descr": "<f8", "fortran_order": Fa((' + header[start + 34 :]
     (folder / "corrupt_header.npy").write_bytes(corrupt)  # the header's tokenizer fails
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(folder / "socket"))

@@ -1,7 +1,11 @@
-"""``python -m skmm_convex`` is the ``skmm-convex`` command."""
+"""``python -m skmm_convex`` is the ``skmm-convex`` command.
+
+The signal handling (``skmm_convex_entry``) starts once this package is imported; the
+``skmm-convex`` script has it from its first instruction.
+"""
 
 import sys
 
-from .cli import main
+from skmm_convex_entry import main
 
 sys.exit(main())

@@ -2,13 +2,17 @@
 
 Exit codes follow Unix tools: 0 success, 1 runtime error (unreadable input, solver failure,
 existing output), 2 usage error (bad arguments or argument values, including an uninstalled
-solver name). Every error is one line on stderr, ``skmm-convex: error: ...``; no traceback.
+solver name), 130 on Ctrl-C, 128 + N when signal N (SIGTERM: 143) stops it. Every error is
+one line on stderr, ``skmm-convex: error: ...``; no traceback. The ``skmm-convex`` script enters
+through ``skmm_convex_entry``, which installs the signal handling before this module's
+imports run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -27,7 +31,7 @@ from .sampling import SKMM_SAMPLERS
 from .selection import BUDGET_SPLITS, METHODS, select, select_per_class
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS
 
-__all__ = ["main"]
+__all__ = ["main", "theory_command"]
 
 PROG = "skmm-convex"
 
@@ -235,24 +239,64 @@ def _run_experiment(args: argparse.Namespace, _parser: argparse.ArgumentParser) 
     return module.run_from_args(parser.parse_args(args.experiment_args))
 
 
-def _add_theory(commands: argparse._SubParsersAction) -> None:
-    """``skmm-convex theory ARGS``: ``python -m theory_checks ARGS`` in a subprocess."""
+# The child of ``skmm-convex theory``: nothing from the working directory on sys.path (-P, or
+# the -c entry removed on Python 3.10), and a Ctrl-C that the parent reports, not a traceback.
+_THEORY = """import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+try:
+    from importlib import import_module
+    main = import_module("theory_checks.cli").main
+    sys.exit(main(sys.argv[1:], prog="skmm-convex theory"))
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def theory_command(args: Sequence[str]) -> list[str]:
+    """The command that ``skmm-convex theory ARGS`` runs: ``theory_checks`` in a new Python.
+
+    The installed ``theory_checks`` runs, never a ``theory_checks/`` folder or a module (a
+    ``numpy.py``) of the working directory, which ``python -m`` would put first on
+    ``sys.path``.
+    """
+    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+    return [sys.executable, *safe_path, "-c", _THEORY, *args]
+
+
+def _run_theory(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    """Run the checks in a child process; its exit code, and signals passed on to it."""
     import subprocess
 
+    with subprocess.Popen(theory_command(args.theory_args)) as child:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # the child got the same Ctrl-C from the terminal, or not
+            try:
+                child.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGINT)
+                child.wait()
+            raise
+        except BaseException:  # SIGTERM or SIGHUP to this process: pass it on
+            child.terminate()
+            child.wait()
+            raise
+
+
+def _add_theory(commands: argparse._SubParsersAction) -> None:
+    """``skmm-convex theory ARGS``: the installed ``theory_checks`` with ARGS, in a subprocess."""
     parser = commands.add_parser(
         "theory",
         help="check the paper's bounds numerically (python -m theory_checks)",
-        description="Runs `python -m theory_checks` with the same arguments (--quick, --seed S, "
-        "--plot DIR, ...; see `python -m theory_checks --help`) and returns its exit code.",
+        description="Runs the installed theory_checks with the same arguments as `python -m "
+        "theory_checks` (--quick, --seed S, --plot DIR, ...; see `python -m theory_checks "
+        "--help`) and returns its exit code.",
         add_help=False,
         prefix_chars="+",  # so that every argument, --help included, is passed through
     )
     parser.add_argument("theory_args", nargs=argparse.REMAINDER)
-    parser.set_defaults(
-        run=lambda args, _parser: (
-            subprocess.run([sys.executable, "-m", "theory_checks", *args.theory_args]).returncode
-        )
-    )
+    parser.set_defaults(run=_run_theory)
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -242,12 +242,17 @@ def check_labels(labels: Any, n_samples: int, name: str = "labels") -> np.ndarra
     Raises
     ------
     ValidationError
-        When ``labels`` is not 1-d with ``n_samples`` entries.
+        When ``labels`` is not 1-d with ``n_samples`` entries, or holds NaN or infinite values.
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n_samples:
         raise ValidationError(
             f"{name} must be 1-d with {n_samples} entries (one per row), got shape {labels.shape}"
+        )
+    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
+        first = int(np.flatnonzero(~np.isfinite(labels))[0])
+        raise ValidationError(
+            f"{name} contains NaN or infinite values (first at [{first}]: {labels[first]})"
         )
     return labels
 

@@ -160,7 +160,7 @@ def sketch_features(
     sketched = sketch_validated(matrix, sketch_dim, kind, as_generator(rng), precision)
     if sketch_dim is not None and not np.all(np.isfinite(sketched)):
         check_matrix(features)  # a NaN or inf in G: the error names its first position
-        if precision == "float32":
+        if precision == "float32" or is_dask_array(features):  # dask: G is not scanned twice
             raise non_finite_sketch_error(precision)
     return sketched
 

@@ -15,6 +15,7 @@ import contextlib
 import io
 import os
 import re
+import socket
 import sys
 import tempfile
 import warnings
@@ -168,6 +169,37 @@ def _cli_interrupted_write() -> int:
     return code
 
 
+def _cli_probe_missing_input() -> int:
+    """``reproduce probe`` with a missing input: the error, and no output folder made."""
+    code = cli.main(
+        ["reproduce", "probe", "--features", "missing.npy", "--labels", "labels_nan.npy",
+         "--test-features", "g.npy", "--test-labels", "labels_nan.npy", "--sizes", "5",
+         "--out", "probe_out"]
+    )  # fmt: skip
+    if os.path.lexists("probe_out"):
+        raise AssertionError("a failed reproduce probe left its output folder behind")
+    return code
+
+
+def _per_class(labels: np.ndarray) -> Callable[[], Any]:
+    from skmm_convex.selection import select_per_class
+
+    return lambda: select_per_class(G, labels, 6, split="equal", rng=0)
+
+
+def _dask(array: np.ndarray, masked: bool = False) -> Any:
+    """``array`` as a dask array in row chunks (with unknown chunk sizes if ``masked``)."""
+    import dask.array as da
+
+    chunked = da.from_array(array, chunks=(8, array.shape[1]))
+    return chunked[da.from_array(array[:, 0] > 0)] if masked else chunked
+
+
+LABELS = np.repeat(np.arange(2.0), 20)  # two classes of 20 rows, as floats
+LABELS_NAN = _with(LABELS[None], (0, 20), np.nan)[0]
+LABELS_INF = _with(LABELS[None], (0, 3), np.inf)[0]
+
+
 # fmt: off
 CASES: list[Case] = [
     # select: the feature matrix
@@ -292,6 +324,24 @@ CASES: list[Case] = [
     Case("compute_moments", "sketch with a NaN",
          lambda: skmm.compute_moments(_with(G, (2, 2), np.nan)), ValidationError,
          r"sketch contains NaN"),
+    # select_per_class: the labels
+    Case("select_per_class", "labels with a NaN", _per_class(LABELS_NAN),
+         ValidationError, r"labels contains NaN or infinite values \(first at \[20\]: nan\)"),
+    Case("select_per_class", "labels with an inf", _per_class(LABELS_INF),
+         ValidationError, r"labels contains NaN or infinite values \(first at \[3\]: inf\)"),
+    Case("select_per_class", "labels of the wrong length", _per_class(LABELS[:39]),
+         ValidationError, r"labels must be 1-d with 40 entries \(one per row\), got shape \(39,\)"),
+    # dask arrays
+    Case("sketch_features", "a dask array with a NaN",
+         lambda: skmm.sketch_features(_dask(_with(G, (7, 3), np.nan)), 4, rng=0), ValidationError,
+         r"features contains NaN or infinite values \(found in its sketch\)"),
+    Case("select", "a dask array with a NaN", lambda: skmm.select(_dask(_with(G, (7, 3), np.nan)),
+         5, rng=0), ValidationError, r"features contains NaN or infinite values"),
+    Case("select", "a dask array of unknown chunk sizes (boolean-masked)",
+         lambda: skmm.select(_dask(G, masked=True), 5, rng=0), ValidationError,
+         r"features must have known chunk sizes \(call compute_chunk_sizes\(\)\)"),
+    Case("select", "a complex dask array", lambda: skmm.select(_dask(G + 0j), 5, rng=0),
+         ValidationError, r"features must hold real numbers, got dtype complex128"),
     # sample_indices
     Case("sample_indices", "s with a NaN", _sample(_with(S[None], (0, 4), np.nan)[0], 3),
          ValidationError, r"s contains NaN or infinite values \(first at \[4\]: nan\)"),
@@ -403,6 +453,14 @@ CASES: list[Case] = [
          r"features must hold real numbers .*complex128"),
     Case("CLI", "a 1-d .npy", _cli("select", "row.npy", "--n", "1", "--out", "o.npz"), 2,
          r"features must be 2-d .*got shape \(10,\)"),
+    Case("CLI", "--labels with a NaN, --balanced equal",
+         _cli("select", "g.npy", "--n", "6", "--out", "o.npz", "--labels", "labels_nan.npy",
+              "--balanced", "equal"), 2,
+         r"labels contains NaN or infinite values \(first at \[20\]: nan\)"),
+    Case("CLI", "--labels with an inf, --balanced proportional",
+         _cli("select", "g.npy", "--n", "6", "--out", "o.npz", "--labels", "labels_inf.npy",
+              "--balanced", "proportional"), 2,
+         r"labels contains NaN or infinite values \(first at \[3\]: inf\)"),
     # the command line: runtime errors (exit 1)
     Case("CLI", "a missing input file", _cli("select", "missing.npy", "--n", "5", "--out",
                                              "o.npz"), 1,
@@ -429,6 +487,28 @@ CASES: list[Case] = [
     Case("CLI", "an output that is a folder",
          _cli("select", "g.npy", "--n", "5", "--out", "folder", "--force"), 1,
          r"output 'folder' is a folder"),
+    Case("CLI", "an input that is a FIFO", _cli("select", "pipe", "--n", "5", "--out", "o.npz"),
+         1, r"^skmm-convex: error: input 'pipe' is a FIFO \(named pipe\), not a regular file$"),
+    Case("CLI", "an input that is a symbolic link to a FIFO",
+         _cli("select", "link_to_pipe", "--n", "5", "--out", "o.npz"), 1,
+         r"input 'link_to_pipe' is a FIFO \(named pipe\), not a regular file"),
+    Case("CLI", "an input that is a broken symbolic link",
+         _cli("select", "broken_link", "--n", "5", "--out", "o.npz"), 1,
+         r"input 'broken_link' is a broken symbolic link, not a regular file"),
+    Case("CLI", "a .npy with a valid magic and a corrupt header",
+         _cli("select", "corrupt_header.npy", "--n", "5", "--out", "o.npz"), 1,
+         r"cannot read 'corrupt_header\.npy': its numpy header is corrupt"),
+    Case("CLI", "an output that is a socket",
+         _cli("select", "g.npy", "--n", "5", "--out", "socket", "--force"), 1,
+         r"output 'socket' is a socket; give a regular file name"),
+    Case("CLI", "an output folder that is a file",
+         _cli("select", "g.npy", "--n", "5", "--out", "notes.txt/o.npz"), 1,
+         r"output folder 'notes\.txt' is a regular file"),
+    Case("CLI", "reproduce gmm --out naming a file",
+         _cli("reproduce", "gmm", "--quick", "--out", "notes.txt"), 1,
+         r"output folder 'notes\.txt' is a regular file, not a folder"),
+    Case("CLI", "reproduce probe with a missing input (no output folder is made)",
+         _cli_probe_missing_input, 1, r"input file 'missing\.npy' does not exist"),
     Case("CLI", "every QP solver fails (simulated; --solution interior)", _cli_all_solvers_fail, 1,
          r"CLARABEL: simulated .*SCS: simulated"),
     Case("CLI", "the disk fills up while writing (simulated)", _cli_interrupted_write, 1,
@@ -449,6 +529,17 @@ def _make_files(folder: Path) -> None:
     (folder / "notes.txt").write_text("not an array\n")
     (folder / "existing.npz").write_bytes(b"precious")
     (folder / "folder").mkdir()
+    np.save(folder / "labels_nan.npy", LABELS_NAN)
+    np.save(folder / "labels_inf.npy", LABELS_INF)
+    os.mkfifo(folder / "pipe")
+    os.symlink("pipe", folder / "link_to_pipe")
+    os.symlink("nothing_here.npy", folder / "broken_link")
+    header = (folder / "g.npy").read_bytes()
+    start = header.index(b"{")  # a valid magic and version, then a header cut mid-dict
+    corrupt = header[:start] + b'{"descr": "<f8", "fortran_order": Fa((' + header[start + 34 :]
+    (folder / "corrupt_header.npy").write_bytes(corrupt)  # the header's tokenizer fails
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(folder / "socket"))
 
 
 def run_case(case: Case) -> Outcome:

@@ -33,9 +33,9 @@ from .report import (
 __all__ = ["main"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m theory_checks",
+        prog=prog,
         description="Check the SkMM paper's statements numerically (arXiv 2407.06120; "
         "statements F0, S1-S11, see theory_checks/README.md).",
     )
@@ -86,9 +86,17 @@ def _controls(args, keys) -> int:
     return 0 if all(control.caught for control in controls) else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the checks (or their negative controls), print the table, return the exit code."""
-    parser = _build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "python -m theory_checks") -> int:
+    """Run the checks (or their negative controls), print the table, return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+    prog : str
+        The command's name in usage and error messages.
+    """
+    parser = _build_parser(prog)
     args = parser.parse_args(argv)
     keys = list(CHECKS) if args.only is None else [k.strip() for k in args.only.split(",")]
     unknown = [k for k in keys if k not in CHECKS]
@@ -100,6 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--seed must be non-negative, got {args.seed}")
     if args.plot is not None and not Path(args.plot).is_dir():
         parser.error(f"--plot folder {args.plot!r} does not exist")
+    if args.plot is not None and not args.force and not args.negative_controls:
+        existing = [f"{key}.png" for key in keys if (Path(args.plot) / f"{key}.png").exists()]
+        if existing:  # found before the checks run, not after
+            print(
+                f"{parser.prog}: error: figures exist in {args.plot!r} ({', '.join(existing)}); "
+                "pass --force to overwrite them",
+                file=sys.stderr,
+            )
+            return 1
     if args.negative_controls:
         return _controls(args, keys)
 

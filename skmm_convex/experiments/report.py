@@ -1,8 +1,8 @@
 """The report files of the classification experiments: table.csv, table.md and figure.png.
 
 Used by ``reproduce digits`` and ``reproduce probe`` on the summary rows of
-:func:`skmm_convex.experiments.protocol.run_regime`; files are written atomically and never
-replaced without ``force``.
+:func:`skmm_convex.experiments.protocol.run_regime`; the three files appear together or not at
+all (:func:`skmm_convex._io.write_files`) and are never replaced without ``force``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import OutputExistsError, atomic_write
+from .._io import check_output, write_files
 from .._tables import markdown_table
 
 __all__ = [
@@ -44,21 +44,21 @@ ALIGN = (None, None, None, "right", "right", "right", "right", "right")
 
 
 def check_outputs(out: str | Path, force: bool) -> Path:
-    """Create the output folder; refuse early if an output exists and ``force`` is off.
+    """Check, before any work, that the outputs can be written into the folder ``out``.
+
+    Nothing is created: the folder is made when the report is written (so a run that fails
+    on its inputs leaves nothing behind).
 
     Raises
     ------
     OutputExistsError
         When one of :data:`OUTPUT_FILES` exists in ``out`` and ``force`` is False.
+    SkmmError
+        When ``out`` or an output is not a folder or a file, or the folder is not writable.
     """
     folder = Path(out)
-    if not force:
-        for name in OUTPUT_FILES:
-            if (folder / name).exists():
-                raise OutputExistsError(
-                    f"output {str(folder / name)!r} exists; pass --force to overwrite it"
-                )
-    folder.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        check_output(folder / name, force, create=True)
     return folder
 
 
@@ -124,7 +124,7 @@ def draw_figure(rows: Sequence[dict[str, Any]], title: str, path: str | Path) ->
 def write_report(
     folder: Path, rows: Sequence[dict[str, Any]], title: str, notes: Sequence[str], force: bool
 ) -> list[Path]:
-    """Write table.csv, table.md and figure.png atomically into ``folder``.
+    """Write table.csv, table.md and figure.png into ``folder``: all three or none.
 
     Returns
     -------
@@ -143,8 +143,9 @@ def write_report(
         text = f"# {title}\n\n" + "".join(f"- {note}\n" for note in notes)
         Path(temporary).write_text(text + "\n" + summary_table(rows))
 
-    return [
-        atomic_write(folder / "table.csv", write_csv, force),
-        atomic_write(folder / "table.md", write_md, force),
-        atomic_write(folder / "figure.png", lambda t: draw_figure(rows, title, t), force),
-    ]
+    writers = {
+        folder / "table.csv": write_csv,
+        folder / "table.md": write_md,
+        folder / "figure.png": lambda t: draw_figure(rows, title, t),
+    }
+    return write_files(writers, force, create=True)

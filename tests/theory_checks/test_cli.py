@@ -127,6 +127,15 @@ def test_plots_are_written_and_not_overwritten(tmp_path, capsys):
     assert cli.main(["--quick", "--only", "S5-general", "--plot", str(tmp_path), "--force"]) == 0
 
 
+def test_existing_figures_are_refused_before_the_checks_run(tmp_path, capsys, monkeypatch):
+    (tmp_path / "S11.png").write_bytes(b"precious")
+    monkeypatch.setattr(registry, "run_check", lambda *a: pytest.fail("the checks ran"))
+    monkeypatch.setattr(cli, "run_check", lambda *a: pytest.fail("the checks ran"))
+    assert cli.main(["--quick", "--only", "S11", "--plot", str(tmp_path)]) == 1
+    assert "S11.png); pass --force" in capsys.readouterr().err
+    assert (tmp_path / "S11.png").read_bytes() == b"precious"
+
+
 def test_skmm_convex_theory_subcommand_runs_a_subprocess(capfd):
     assert skmm_cli.main(["theory", "--quick", "--only", "S11"]) == 0
     assert "S11" in capfd.readouterr().out
@@ -135,13 +144,23 @@ def test_skmm_convex_theory_subcommand_runs_a_subprocess(capfd):
 def test_skmm_convex_theory_passes_arguments_and_exit_code(monkeypatch):
     calls = []
 
-    def fake_run(command, *args, **kwargs):
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 3)
+    class Child:
+        def __init__(self, command):
+            calls.append(command)
 
-    monkeypatch.setattr(subprocess, "run", fake_run)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def wait(self, timeout=None):
+            return 3
+
+    monkeypatch.setattr(subprocess, "Popen", Child)
     assert skmm_cli.main(["theory", "--quick", "--seed", "4", "--help"]) == 3
-    assert calls == [[sys.executable, "-m", "theory_checks", "--quick", "--seed", "4", "--help"]]
+    assert calls == [skmm_cli.theory_command(["--quick", "--seed", "4", "--help"])]
+    assert calls[0][0] == sys.executable and calls[0][-4:] == ["--quick", "--seed", "4", "--help"]
 
 
 def test_skmm_convex_does_not_import_theory_checks():

@@ -65,7 +65,6 @@ def run_from_args(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_outputs(out, args.force)  # fail before the work, not after it
     result = run_gmm(config, jobs=args.jobs, progress=True)
-    out.mkdir(parents=True, exist_ok=True)
     paths = write_outputs(result, out, force=args.force)
     print(format_table(result))
     print(f"wrote {', '.join(str(p) for p in paths)}")

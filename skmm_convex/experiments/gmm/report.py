@@ -1,7 +1,8 @@
 """Tables, diagnostics and the figure of ``skmm-convex reproduce gmm``.
 
-Pure functions of a :class:`~skmm_convex.experiments.gmm.config.GMMResult`; files are written
-atomically (:func:`skmm_convex._io.atomic_write`) and never replaced without ``force``.
+Pure functions of a :class:`~skmm_convex.experiments.gmm.config.GMMResult`; the output files
+appear together or not at all (:func:`skmm_convex._io.write_files`) and are never replaced
+without ``force``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..._io import OutputExistsError, atomic_write
+from ..._io import OutputExistsError, atomic_write, check_output, write_files
 from ..._tables import markdown_table
 from .config import GMMResult, Row
 
@@ -179,16 +180,16 @@ def format_table(result: GMMResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_csv(path: Path, rows: list[dict], force: bool) -> Path:
+def _csv_writer(rows: list[dict]) -> Callable[[str], None]:
     fields = list(dict.fromkeys(key for row in rows for key in row))
 
-    def write(temporary: str) -> None:
-        with open(temporary, "w", newline="") as handle:
+    def write(target: str) -> None:
+        with open(target, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)
 
-    return atomic_write(path, write, force)
+    return write
 
 
 def _run_records(result: GMMResult) -> list[dict]:
@@ -217,6 +218,10 @@ def write_figure(result: GMMResult, path: Path, force: bool = False) -> Path:
     Uses matplotlib's object API (no pyplot), so a notebook's backend and figure list are
     left alone. Returns ``path``.
     """
+    return atomic_write(path, _figure_writer(result), force)
+
+
+def _figure_writer(result: GMMResult) -> Callable[[str], None]:
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
@@ -256,30 +261,40 @@ def write_figure(result: GMMResult, path: Path, force: bool = False) -> Path:
     axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
 
-    def write(temporary: str) -> None:
-        figure.savefig(temporary, format="png", dpi=120)
+    def write(target: str) -> None:
+        figure.savefig(target, format="png", dpi=120)
 
-    return atomic_write(path, write, force)
+    return write
 
 
 def check_outputs(out: Path, force: bool) -> None:
-    """Raise :class:`OutputExistsError` if an output exists and ``force`` is off."""
-    if force:
-        return
+    """Check, before any work, that the outputs can be written into the folder ``out``.
+
+    Raises :class:`OutputExistsError` if an output exists and ``force`` is off, and
+    :class:`~skmm_convex.SkmmError` if ``out`` cannot hold them (not a folder, not writable).
+    Nothing is created.
+    """
     existing = [str(out / name) for name in OUTPUT_FILES if (out / name).exists()]
-    if existing:
+    if existing and not force:
         raise OutputExistsError(
             f"outputs exist ({', '.join(existing)}); pass --force to overwrite them"
         )
+    for name in OUTPUT_FILES:
+        check_output(out / name, force, create=True)
 
 
 def write_outputs(result: GMMResult, out: Path, force: bool = False) -> list[Path]:
-    """Write table.csv, table.md, figure.png and runs.csv (per-run records) into ``out``."""
+    """Write table.csv, table.md, figure.png and runs.csv (per-run records) into ``out``.
+
+    All four appear or none does (a full disk or an interruption leaves none of them); the
+    folder is created if needed.
+    """
     check_outputs(out, force)
-    records = summarise(result)
-    paths = [_write_csv(out / "table.csv", records, force)]
     text = format_table(result)
-    paths.append(atomic_write(out / "table.md", lambda t: Path(t).write_text(text), force))
-    paths.append(write_figure(result, out / "figure.png", force))
-    paths.append(_write_csv(out / "runs.csv", _run_records(result), force))
-    return paths
+    writers = {
+        out / "table.csv": _csv_writer(summarise(result)),
+        out / "table.md": lambda target: Path(target).write_text(text),
+        out / "figure.png": _figure_writer(result),
+        out / "runs.csv": _csv_writer(_run_records(result)),
+    }
+    return write_files(writers, force, create=True)

@@ -202,6 +202,12 @@ def _end_with_parent(parent: int) -> None:
 
 
 def _start_worker(workspace: Workspace, parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone reports it and ends the pool.
+    # SIGTERM and SIGHUP end a worker at once (not through handlers inherited by fork).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _end_with_parent(parent)
     _WORKER["limits"] = threadpool_limits(limits=1)  # one BLAS thread per worker
     _WORKER["workspace"] = workspace
@@ -268,6 +274,7 @@ def run_gmm(config: GMMConfig | None = None, *, jobs: int = 1, progress: bool = 
         else:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            before = set(multiprocessing.active_children())
             pool = ProcessPoolExecutor(
                 jobs,
                 mp_context=context,
@@ -280,6 +287,10 @@ def run_gmm(config: GMMConfig | None = None, *, jobs: int = 1, progress: bool = 
                     task_runs, task_cpu = future.result()
                     runs, cpu = runs + task_runs, cpu + task_cpu
                     bar.update()
+            except BaseException:  # an error, Ctrl-C or SIGTERM: end the workers now
+                for worker in set(multiprocessing.active_children()) - before:
+                    worker.terminate()
+                raise
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
     order = {row.label: i for i, row in enumerate(config.rows)}

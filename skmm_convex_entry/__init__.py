@@ -1,0 +1,79 @@
+"""The ``skmm-convex`` command's entry point: signal handling first, the command line after.
+
+This package is the console script's target because it imports nothing heavy: its handlers are
+in place before :mod:`skmm_convex` (numpy, SciPy, CVXPY) starts loading, so a signal at any
+moment, the imports included, ends the command with one line on stderr and no traceback:
+
+- Ctrl-C (SIGINT): ``skmm-convex: error: interrupted``, exit code 130;
+- SIGTERM or SIGHUP: ``skmm-convex: error: stopped by SIGTERM`` (or SIGHUP), exit code 128 +
+  the signal number (143, 129).
+
+Either unwinds the command like an exception, so temporary files are removed and no output is
+left half-written; worker processes end with the command. A signal the caller ignores (e.g.
+SIGINT for a job started with ``&`` by a non-interactive shell) stays ignored.
+"""
+
+import signal
+import sys
+
+__all__ = ["Stopped", "main"]
+
+PROG = "skmm-convex"
+_STOPPING = ("SIGTERM", "SIGHUP")
+
+
+class Stopped(BaseException):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`, so that only ``finally``
+    blocks and the entry point see it.
+
+    Parameters
+    ----------
+    signum : int
+        The signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _install() -> None:
+    for name in _STOPPING:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _raise_stopped)
+
+
+def _quiet() -> None:
+    """Ignore further signals while the last line is printed."""
+    for name in ("SIGINT", *_STOPPING):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_IGN)
+
+
+def _report(message: str, code: int) -> int:
+    _quiet()
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv=None) -> int:
+    """Install the signal handling, then run :func:`skmm_convex.cli.main`; the exit code."""
+    _install()
+    try:
+        from skmm_convex.cli import main as run
+
+        return run(argv)
+    except KeyboardInterrupt:
+        return _report("interrupted", 130)
+    except Stopped as stop:
+        return _report(f"stopped by {signal.Signals(stop.signum).name}", 128 + stop.signum)
+    except ImportError as exc:  # a broken installation: still one line
+        return _report(f"cannot import skmm_convex ({exc})", 1)

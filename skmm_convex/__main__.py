@@ -1,11 +1,11 @@
 """``python -m skmm_convex`` is the ``skmm-convex`` command.
 
-The signal handling (``skmm_convex_entry``) starts once this package is imported; the
-``skmm-convex`` script has it from its first instruction.
+The signal handling (:mod:`skmm_convex.entry`) starts right after the package's light
+``__init__``, as for the ``skmm-convex`` script.
 """
 
 import sys
 
-from skmm_convex_entry import main
+from .entry import main
 
 sys.exit(main())

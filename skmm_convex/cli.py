@@ -4,7 +4,7 @@ Exit codes follow Unix tools: 0 success, 1 runtime error (unreadable input, solv
 existing output), 2 usage error (bad arguments or argument values, including an uninstalled
 solver name), 130 on Ctrl-C, 128 + N when signal N (SIGTERM: 143) stops it. Every error is
 one line on stderr, ``skmm-convex: error: ...``; no traceback. The ``skmm-convex`` script enters
-through ``skmm_convex_entry``, which installs the signal handling before this module's
+through :mod:`skmm_convex.entry`, which installs the signal handling before this module's
 imports run.
 """
 

@@ -232,7 +232,7 @@ def test_solver_failure_exits_1_with_one_line(workdir, capsys, monkeypatch):
 ROOT = Path(__file__).resolve().parent.parent
 # What the ``skmm-convex`` console script does: the working directory is not on sys.path.
 CONSOLE_SCRIPT = "import sys\ndel sys.path[0]\nfrom skmm_convex.cli import main\nsys.exit(main())"
-ENTRY_POINT = "import sys\ndel sys.path[0]\nfrom skmm_convex_entry import main\nsys.exit(main())"
+ENTRY_POINT = "import sys\ndel sys.path[0]\nfrom skmm_convex.entry import main\nsys.exit(main())"
 
 
 def _env() -> dict[str, str]:

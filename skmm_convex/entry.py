@@ -1,8 +1,9 @@
 """The ``skmm-convex`` command's entry point: signal handling first, the command line after.
 
-This package is the console script's target because it imports nothing heavy: its handlers are
-in place before :mod:`skmm_convex` (numpy, SciPy, CVXPY) starts loading, so a signal at any
-moment, the imports included, ends the command with one line on stderr and no traceback:
+This module is the console script's target because it imports nothing heavy (the package's
+``__init__`` loads its names on first use): its handlers are in place before numpy, SciPy and
+CVXPY start loading, so a signal at any moment, the imports included, ends the command with one
+line on stderr and no traceback:
 
 - Ctrl-C (SIGINT): ``skmm-convex: error: interrupted``, exit code 130;
 - SIGTERM or SIGHUP: ``skmm-convex: error: stopped by SIGTERM`` (or SIGHUP), exit code 128 +
@@ -68,7 +69,8 @@ def main(argv=None) -> int:
     """Install the signal handling, then run :func:`skmm_convex.cli.main`; the exit code."""
     _install()
     try:
-        from skmm_convex.cli import main as run
+        # imported here, after the handlers: this import is the slow part of start-up
+        from .cli import main as run
 
         return run(argv)
     except KeyboardInterrupt:

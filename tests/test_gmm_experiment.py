@@ -134,9 +134,11 @@ def test_authors_protocol_rows_set_the_authors_options():
     assert options["K-center"] == {"seeding": "authors"}
     assert options["Adaptive"] == {"pivots": "authors"}
     assert options["T-leverage"] == {"rank": 8}  # the number of clusters
+    assert options["R-leverage"] == {"alpha": 1e3}
     package = {row.label: row_options(row, GMMConfig()) for row in PACKAGE_ROWS}
     assert package["K-center"] == {} and package["Adaptive"] == {}
     assert package["T-leverage"] == {"rank": 32}
+    assert package["R-leverage"] == {"alpha": 1e4}
     assert {row.label for row in PACKAGE_ROWS} <= {row.label for row in ROWS}
 
 

@@ -246,12 +246,12 @@ def _euclidean(x, y):
 
 def _authors_kcenter(x, budget, seed):
     """``np.random.seed(seed); np.random.randint(0, N)``, then DeepCore's greedy; a mask."""
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002 (their legacy global stream)
     try:
-        np.random.seed(seed)
-        already_selected = [np.random.randint(0, x.shape[0])]
+        np.random.seed(seed)  # noqa: NPY002
+        already_selected = [np.random.randint(0, x.shape[0])]  # noqa: NPY002
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     select_result = np.zeros(x.shape[0], dtype=bool)
     select_result[already_selected] = True
     mins = np.min(_euclidean(x[already_selected], x), axis=0)

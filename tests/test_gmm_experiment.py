@@ -10,15 +10,16 @@ import subprocess
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import skmm_convex as skmm
+from skmm_convex.baselines import projected_adam
 from skmm_convex.cli import main
 from skmm_convex.experiments import EXPERIMENTS
-from skmm_convex.baselines import projected_adam
 from skmm_convex.experiments.gmm.config import (
     PACKAGE_ROWS,
     POSTER_TABLE1,
@@ -34,9 +35,9 @@ from skmm_convex.experiments.gmm.report import (
     summarise,
     within_poster,
 )
+from skmm_convex.experiments.gmm.run import run_gmm
 from skmm_convex.selection import skmm_streams
 from skmm_convex.sketch import sketch_features
-from skmm_convex.experiments.gmm.run import run_gmm
 
 GMM = Path(skmm.__file__).parent / "experiments" / "gmm"
 
@@ -178,16 +179,14 @@ def test_within_poster_uses_its_spread_and_rounding():
 def test_report_sets_ours_beside_the_poster():
     """At poster sizes the report marks each cell against POSTER_TABLE1."""
     config = protocol_config("authors", SMALL)
-    result = run_gmm(
-        GMMConfig(**{**SMALL.__dict__, "sizes": (48,), "seeds": 1, "n_samples": 300,
-                     "rows": tuple(r for r in config.rows if r.method == "uniform")}),
-        jobs=1,
-    )
+    rows = tuple(r for r in config.rows if r.method == "uniform")
+    result = run_gmm(replace(SMALL, sizes=(48,), seeds=1, n_samples=300, rows=rows), jobs=1)
     text = format_table(result)
     ours = summarise(result)[0]["mean"]
     poster_mean, poster_std = POSTER_TABLE1["Uniform"][48]
     mark = "✓" if within_poster(ours, poster_mean, poster_std) else "✗"
-    assert f"| Uniform | {format_risk(ours, None)} / {format_risk(poster_mean, None)} {mark} |" in text
+    cell = f"{format_risk(ours, None)} / {format_risk(poster_mean, None)} {mark}"
+    assert f"| Uniform | {cell} |" in text
 
 
 def test_summary_is_mean_and_population_std(small_result):

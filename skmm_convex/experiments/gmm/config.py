@@ -74,14 +74,25 @@ class Row:
 
 def _skmm_rows() -> tuple[Row, ...]:
     return (
-        Row("SkMM (default: vertex, stratified systematic)", "skmm", "vertex", "stratified",
-            poster="SkMM"),
-        Row("SkMM (vertex, systematic, random order)", "skmm", "vertex", "systematic",
-            poster="SkMM"),
+        Row(
+            "SkMM (default: vertex, stratified systematic)",
+            "skmm",
+            "vertex",
+            "stratified",
+            poster="SkMM",
+        ),
+        Row(
+            "SkMM (vertex, systematic, random order)", "skmm", "vertex", "systematic", poster="SkMM"
+        ),
         Row("SkMM (vertex, authors' sampler)", "skmm", "vertex", "authors", poster="SkMM"),
         Row("SkMM (vertex, top-n)", "skmm", "vertex", "top", poster="SkMM"),
-        Row("SkMM (faithful: interior, authors' sampler)", "skmm", "interior", "authors",
-            poster="SkMM"),
+        Row(
+            "SkMM (faithful: interior, authors' sampler)",
+            "skmm",
+            "interior",
+            "authors",
+            poster="SkMM",
+        ),
         Row("SkMM (interior, systematic)", "skmm", "interior", "systematic", poster="SkMM"),
     )
 
@@ -95,11 +106,15 @@ ROWS: tuple[Row, ...] = (
     Row("T-leverage (rank 16)", "leverage", options=(("rank", 16),), poster="T-leverage"),
     Row("T-leverage (rank 32)", "leverage", options=(("rank", 32),), poster="T-leverage"),
     Row("R-leverage", "ridge-leverage", options=(("alpha", 1e3),), poster="R-leverage"),
-    Row("R-leverage (alpha 1e4)", "ridge-leverage", options=(("alpha", 1e4),),
-        poster="R-leverage"),
+    Row("R-leverage (alpha 1e4)", "ridge-leverage", options=(("alpha", 1e4),), poster="R-leverage"),
     *_skmm_rows(),
-    Row("SkMM (authors' optimiser: projected Adam, authors' sampler)", "skmm", "adam",
-        "authors", poster="SkMM"),
+    Row(
+        "SkMM (authors' optimiser: projected Adam, authors' sampler)",
+        "skmm",
+        "adam",
+        "authors",
+        poster="SkMM",
+    ),
 )
 """The default rows: the authors' seed -> coreset map and parameters (see the module)."""
 

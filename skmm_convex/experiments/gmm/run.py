@@ -1,11 +1,12 @@
 """The work of ``reproduce gmm``: every row of Table 1 at every n and seed, in worker processes.
 
 A row's coreset for seed k is the one ``select(features, n, method, rng=k, **options)``
-returns (options from :func:`~.config.row_options`; the row of the authors' optimiser, which
-``select`` does not offer, solves with :func:`~skmm_convex.baselines.projected_adam` on the
-exact rows' sketch and draws as their notebook does): the expensive parts are shared (Gram matrix, leverage scores, one sketch and one
-compiled QP per seed reused across n), the greedy methods are run once to the largest n and
-cut to prefixes (their picks do not depend on n), and the random streams are spawned exactly
+returns, with the options of :func:`~.config.row_options` (the row of the authors' optimiser,
+which ``select`` does not offer, runs ``skmm_convex.baselines.projected_adam`` on the exact
+rows' sketch and draws as their notebook does). The expensive parts are shared (Gram matrix,
+leverage scores, one sketch and one compiled QP per seed reused across n), the greedy methods
+are run once to the largest n and cut to prefixes (their picks do not depend on n), and the
+random streams are spawned exactly
 as :func:`~skmm_convex.selection.select` spawns them.
 
 The parent prepares a :class:`Workspace` once; the pool's initializer hands it to each worker

@@ -6,35 +6,56 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import RngLike, as_generator, check_int, check_matrix
+from .._validation import RngLike, as_generator, check_choice, check_int, check_matrix
 from ..results import Selection
 from ._gram import RowGeometry
 
-__all__ = ["adaptive_order", "select_adaptive"]
+__all__ = ["PIVOT_DRAWS", "adaptive_order", "select_adaptive"]
 
 
-def adaptive_order(geometry: RowGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
+PIVOT_DRAWS = ("inverse-cdf", "authors")
+
+
+def _draw_inverse_cdf(residual: np.ndarray, rng: np.random.Generator, _perm, _step) -> int:
+    """One uniform, inverted on the cumulative residuals in the natural row order."""
+    cumulative = np.cumsum(residual)
+    pick = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    return min(pick, residual.size - 1)
+
+
+def _draw_authors(residual: np.ndarray, rng: np.random.Generator, perm, step) -> int:
+    """The authors' draw over the permuted tail, then their swap of the pivot into place."""
+    tail = residual[perm[step:]]
+    offset = int(rng.choice(tail.size, p=tail / tail.sum()))
+    perm[step], perm[step + offset] = perm[step + offset], perm[step]
+    return int(perm[step])
+
+
+def adaptive_order(
+    geometry: RowGeometry, n: int, rng: np.random.Generator, pivots: str = "inverse-cdf"
+) -> np.ndarray:
     """The first n random pivots in the order drawn, shape (n,).
 
-    One uniform draw per step (inverse-CDF on the residual norms), so the pivots do not depend
-    on n: ``adaptive_order(g, n, rng)[:k]`` equals ``adaptive_order(g, k, rng')[:k]`` for
-    generators in the same state. If every residual vanishes before n pivots (``rank(X) < n``)
-    the remaining points are drawn uniformly among the unselected rows.
+    One uniform draw per step, so the pivots do not depend on n: ``adaptive_order(g, n,
+    rng)[:k]`` equals ``adaptive_order(g, k, rng')[:k]`` for generators in the same state.
+    ``pivots`` says how that uniform becomes a row (see :func:`select_adaptive`): both rules
+    draw row j with probability ``d_j / sum(d)``, but map the same uniform to different
+    rows. If every residual vanishes before n pivots (``rank(X) < n``) the remaining points
+    are drawn uniformly among the unselected rows.
     """
+    draw = {"inverse-cdf": _draw_inverse_cdf, "authors": _draw_authors}[pivots]
     n_samples = geometry.n_samples
     residual = geometry.sq_norms.astype(float).copy()
     factor = np.empty((n, n_samples))  # F', row-major so that F'[:k] is contiguous
     order = np.empty(n, dtype=np.intp)
     selected = np.zeros(n_samples, dtype=bool)
+    perm = np.arange(n_samples)  # the authors' row permutation: pivots first
     for step in range(n):
-        cumulative = np.cumsum(residual)
-        total = cumulative[-1]
-        if not total > 0:
+        if not residual.sum() > 0:
             rest = np.flatnonzero(~selected)
             order[step:] = rng.choice(rest, n - step, replace=False)
             break
-        pick = int(np.searchsorted(cumulative, rng.random() * total, side="right"))
-        pick = min(pick, n_samples - 1)
+        pick = draw(residual, rng, perm, step)
         column = geometry.column(pick) - factor[:step, pick] @ factor[:step]
         pivot = column[pick]
         order[step] = pick
@@ -49,7 +70,9 @@ def adaptive_order(geometry: RowGeometry, n: int, rng: np.random.Generator) -> n
     return order
 
 
-def select_adaptive(features: Any, n: int, *, rng: RngLike = None) -> Selection:
+def select_adaptive(
+    features: Any, n: int, *, rng: RngLike = None, pivots: str = "inverse-cdf"
+) -> Selection:
     """Adaptive sampling: pivots drawn with probability proportional to the residual norms.
 
     Parameters
@@ -58,7 +81,15 @@ def select_adaptive(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     n : int
         Coreset size, in ``[1, N]``.
     rng : int, Generator or None
-        Draws the pivots.
+        Draws the pivots, one uniform per pivot.
+    pivots : {"inverse-cdf", "authors"}
+        How a uniform becomes a pivot. ``"inverse-cdf"`` (default): inverted on the
+        cumulative residuals in the natural row order. ``"authors"``: their notebook's
+        ``i + rng.choice(N - i, p=d[perm[i:]] / sum)`` over the tail of a row permutation
+        that swaps each pivot to the front (``perm[i], perm[j] = perm[j], perm[i]``), with
+        ``rng = default_rng(seed)``: the same distribution, but seed k then gives the
+        coreset of their seed k. ``reproduce gmm`` uses it; the default keeps a draw that
+        does not depend on a permutation's history.
 
     Returns
     -------
@@ -78,5 +109,6 @@ def select_adaptive(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     """
     matrix = check_matrix(features)
     n = check_int(n, "n", 1, matrix.shape[0])
-    order = adaptive_order(RowGeometry(matrix), n, as_generator(rng))
+    pivots = check_choice(pivots, "pivots", PIVOT_DRAWS)
+    order = adaptive_order(RowGeometry(matrix), n, as_generator(rng), pivots)
     return Selection(order, "adaptive")

@@ -6,11 +6,35 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import RngLike, as_generator, check_int, check_matrix
+from .._validation import RngLike, as_generator, check_choice, check_int, check_matrix
 from ..results import Selection
 from ._gram import RowGeometry
 
-__all__ = ["kcenter_order", "select_kcenter"]
+__all__ = ["SEEDINGS", "authors_first_center", "kcenter_order", "select_kcenter"]
+
+SEEDINGS = ("generator", "authors")
+
+
+def authors_first_center(seed: int, n_samples: int) -> int:
+    """The first center the authors' code takes for ``seed``.
+
+    ``np.random.seed(seed); np.random.randint(0, N)`` (their notebook, before DeepCore's
+    ``k_center_greedy``), the same draw as ``np.random.RandomState(seed).randint(0, N)``;
+    numpy's global state is left alone.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative int (a Generator cannot be mapped to the legacy stream).
+    n_samples : int
+        N.
+
+    Returns
+    -------
+    int
+    """
+    seed = check_int(seed, "rng (with seeding='authors')", 0, 2**32 - 1)
+    return int(np.random.RandomState(seed).randint(0, n_samples))
 
 
 def kcenter_order(geometry: RowGeometry, n: int, first: int) -> np.ndarray:
@@ -34,7 +58,9 @@ def kcenter_order(geometry: RowGeometry, n: int, first: int) -> np.ndarray:
     return order
 
 
-def select_kcenter(features: Any, n: int, *, rng: RngLike = None) -> Selection:
+def select_kcenter(
+    features: Any, n: int, *, rng: RngLike = None, seeding: str = "generator"
+) -> Selection:
     """K-center greedy: a random first center, then n - 1 farthest-first picks.
 
     Parameters
@@ -43,8 +69,13 @@ def select_kcenter(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     n : int
         Coreset size, in ``[1, N]``.
     rng : int, Generator or None
-        Draws the first center, ``rng.integers(N)`` (the authors seed numpy's global state;
-        we draw from ``rng``).
+        Draws the first center.
+    seeding : {"generator", "authors"}
+        ``"generator"`` (default): ``default_rng(rng).integers(N)``, so that ``rng`` may be
+        any seed or Generator like every other method of :func:`~skmm_convex.select`.
+        ``"authors"``: the authors' draw for an int seed, ``RandomState(rng).randint(0, N)``
+        (:func:`authors_first_center`; what their notebook's ``np.random.seed(seed)`` gives),
+        so that seed k maps to the coreset of their seed k. ``reproduce gmm`` uses it.
 
     Returns
     -------
@@ -59,6 +90,10 @@ def select_kcenter(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     """
     matrix = check_matrix(features)
     n = check_int(n, "n", 1, matrix.shape[0])
-    first = int(as_generator(rng).integers(matrix.shape[0]))
+    seeding = check_choice(seeding, "seeding", SEEDINGS)
+    if seeding == "authors":
+        first = authors_first_center(rng, matrix.shape[0])
+    else:
+        first = int(as_generator(rng).integers(matrix.shape[0]))
     order = kcenter_order(RowGeometry(matrix), n, first)
     return Selection(np.sort(order), "kcenter")

@@ -10,17 +10,34 @@ import subprocess
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import skmm_convex as skmm
+from skmm_convex.baselines import projected_adam
 from skmm_convex.cli import main
 from skmm_convex.experiments import EXPERIMENTS
-from skmm_convex.experiments.gmm.config import ROWS, GMMConfig
-from skmm_convex.experiments.gmm.report import OUTPUT_FILES, format_risk, summarise
+from skmm_convex.experiments.gmm.config import (
+    PACKAGE_ROWS,
+    POSTER_TABLE1,
+    ROWS,
+    GMMConfig,
+    protocol_config,
+    row_options,
+)
+from skmm_convex.experiments.gmm.report import (
+    OUTPUT_FILES,
+    format_risk,
+    format_table,
+    summarise,
+    within_poster,
+)
 from skmm_convex.experiments.gmm.run import run_gmm
+from skmm_convex.selection import skmm_streams
+from skmm_convex.sketch import sketch_features
 
 GMM = Path(skmm.__file__).parent / "experiments" / "gmm"
 
@@ -61,53 +78,49 @@ def test_format_risk(mean, std, text):
     assert format_risk(mean, std) == text
 
 
-@pytest.fixture(scope="module")
-def small_result():
-    config = GMMConfig(
-        sizes=(8, 20),
-        seeds=2,
-        n_samples=150,
-        n_features=180,
-        n_clusters=4,
-        sketch_dim=16,
-        rank=16,
-        ridge_alpha=10.0,
-    )
-    return run_gmm(config, jobs=1)
+SMALL = GMMConfig(
+    sizes=(8, 20),
+    seeds=2,
+    n_samples=150,
+    n_features=180,
+    n_clusters=4,
+    sketch_dim=16,
+    rank=16,
+    ridge_alpha=10.0,
+    adam_steps=200,
+)
 
 
-def _options(row, config):
-    if row.method == "skmm":
-        return {
-            "solution": row.solution,
-            "sampler": row.sampler,
-            "sketch_dim": config.sketch_dim,
-            "c_s": config.c_s,
-        }
-    return {"leverage": {"rank": config.rank}, "ridge-leverage": {"alpha": config.ridge_alpha}}.get(
-        row.method, {}
-    )
+@pytest.fixture(scope="module", params=["authors", "package"])
+def small_result(request):
+    return run_gmm(protocol_config(request.param, SMALL), jobs=1)
 
 
-def test_rows_equal_what_select_returns(small_result):
-    config = small_result.config
-    data = skmm.make_gmm(
+def _data(config):
+    return skmm.make_gmm(
         config.n_samples,
         config.n_features,
         config.n_clusters,
         std_max=config.std_max,
         rng=config.data_seed,
     )
+
+
+def test_rows_equal_what_select_returns(small_result):
+    config = small_result.config
+    data = _data(config)
     rows = {row.label: row for row in config.rows}
     assert len(small_result.runs) == sum(
         len(config.sizes) * (config.seeds if row.randomised else 1) for row in config.rows
     )
     for run in small_result.runs:
         row = rows[run.label]
+        if row.solution == "adam":
+            continue  # not a select method: test_authors_optimiser_row
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", skmm.DegenerateProblemWarning)
             sel = skmm.select(
-                data.features, run.n, row.method, rng=run.seed, **_options(row, config)
+                data.features, run.n, row.method, rng=run.seed, **row_options(row, config)
             )
         if row.method == "skmm":  # same set, presented in a seeded random order
             np.testing.assert_array_equal(np.sort(run.indices), sel.indices)
@@ -115,6 +128,65 @@ def test_rows_equal_what_select_returns(small_result):
             np.testing.assert_array_equal(run.indices, sel.indices)
         counts = np.bincount(data.cluster_ids[run.indices], minlength=config.n_clusters)
         assert tuple(counts) == run.cluster_counts
+
+
+def test_authors_protocol_rows_set_the_authors_options():
+    options = {row.label: row_options(row, GMMConfig()) for row in ROWS}
+    assert options["K-center"] == {"seeding": "authors"}
+    assert options["Adaptive"] == {"pivots": "authors"}
+    assert options["T-leverage"] == {"rank": 8}  # the number of clusters
+    assert options["R-leverage"] == {"alpha": 1e3}
+    package = {row.label: row_options(row, GMMConfig()) for row in PACKAGE_ROWS}
+    assert package["K-center"] == {} and package["Adaptive"] == {}
+    assert package["T-leverage"] == {"rank": 32}
+    assert package["R-leverage"] == {"alpha": 1e4}
+    assert {row.label for row in PACKAGE_ROWS} <= {row.label for row in ROWS}
+
+
+def test_authors_optimiser_row(small_result):
+    """Adam on the exact rows' sketch, then ``default_rng(seed).choice`` in draw order."""
+    config = small_result.config
+    runs = [r for r in small_result.runs if r.label.startswith("SkMM (authors' optimiser")]
+    if not any(row.solution == "adam" for row in config.rows):
+        assert not runs
+        return
+    assert len(runs) == config.seeds * len(config.sizes)
+    data = _data(config)
+    exact = {(r.seed, r.n): r for r in small_result.runs if r.label.startswith("SkMM (default")}
+    for run in runs:
+        sketch_rng, _, _ = skmm_streams(run.seed)
+        sketch = sketch_features(data.features, config.sketch_dim, "gaussian", sketch_rng)
+        adam = projected_adam(
+            sketch, run.n, config.c_s, num_iter=config.adam_steps, lr=config.adam_lr, rng=run.seed
+        )
+        expected = np.random.default_rng(run.seed).choice(
+            data.features.shape[0], run.n, replace=False, p=adam.s / adam.s.sum()
+        )
+        np.testing.assert_array_equal(run.indices, expected)
+        assert run.objective == pytest.approx(adam.objective)
+        # the exact solve on the same sketch is optimal: Adam cannot do better
+        assert exact[run.seed, run.n].objective <= run.objective * (1 + 1e-9) + 1e-12
+
+
+def test_within_poster_uses_its_spread_and_rounding():
+    assert within_poster(1.22e-2, 1.23e-2, 0.40e-2)
+    assert not within_poster(1.64e-2, 1.23e-2, 0.40e-2)
+    assert within_poster(2.9521e-3, 2.95e-3, 0.0)  # printed 2.95: half a unit is 0.005e-3
+    assert not within_poster(2.96e-3, 2.95e-3, 0.0)
+    assert within_poster(740.04, 7.40e2, None)
+
+
+def test_report_sets_ours_beside_the_poster():
+    """At poster sizes the report marks each cell against POSTER_TABLE1."""
+    config = protocol_config("authors", SMALL)
+    rows = tuple(r for r in config.rows if r.method == "uniform")
+    result = run_gmm(replace(SMALL, sizes=(48,), seeds=1, n_samples=300, rows=rows), jobs=1)
+    text = format_table(result)
+    ours = summarise(result)[0]["mean"]
+    poster_mean, poster_std = POSTER_TABLE1["Uniform"][48]
+    mark = "✓" if within_poster(ours, poster_mean, poster_std) else "✗"
+    cell = f"{format_risk(ours, None)} / {format_risk(poster_mean, None)} {mark}"
+    assert f"| Uniform | {cell} |" in text
 
 
 def test_summary_is_mean_and_population_std(small_result):
@@ -125,7 +197,7 @@ def test_summary_is_mean_and_population_std(small_result):
         ]
         assert record["mean"] == pytest.approx(np.mean(risks))
         assert record["std"] == pytest.approx(np.std(risks))
-    assert {r["label"] for r in records} == {row.label for row in ROWS}
+    assert {r["label"] for r in records} == {row.label for row in small_result.config.rows}
 
 
 def test_quick_command_writes_outputs_and_refuses_to_overwrite(tmp_path, capsys):

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .config import QUICK_SIZES, GMMConfig, quick_config
+from .config import PROTOCOLS, QUICK_SIZES, GMMConfig, protocol_config, quick_config
 from .report import check_outputs, format_table, write_outputs
 from .run import run_gmm
 
@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sizes", type=_sizes, default=None, help="comma-separated n values")
     parser.add_argument(
+        "--protocol",
+        choices=tuple(PROTOCOLS),
+        default="authors",
+        help="rows: the authors' seeding and parameters (default) or the package's own",
+    )
+    parser.add_argument(
         "--jobs", type=_positive, default=2, help="worker processes (default 2, one per core)"
     )
 
@@ -57,7 +63,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     int
         The exit code, 0.
     """
-    config = quick_config() if args.quick else GMMConfig()
+    config = protocol_config(args.protocol, quick_config() if args.quick else GMMConfig())
     if args.seeds is not None:
         config = replace(config, seeds=args.seeds)
     if args.sizes is not None:

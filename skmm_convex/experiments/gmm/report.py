@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._io import OutputExistsError, atomic_write, check_output, write_files
 from ..._tables import markdown_table
-from .config import GMMResult, Row
+from .config import POSTER_TABLE1, GMMResult, Row
 
 __all__ = [
     "OUTPUT_FILES",
@@ -25,6 +25,7 @@ __all__ = [
     "format_table",
     "small_clusters",
     "summarise",
+    "within_poster",
     "write_figure",
     "write_outputs",
 ]
@@ -43,7 +44,8 @@ def summarise(result: GMMResult) -> list[dict]:
 
     ``std`` is ``np.std`` (ddof=0), as the authors' notebook prints. ``missed_small`` counts
     the seeds whose coreset misses a small cluster; ``support`` and ``degenerate`` (SkMM) are
-    means over seeds of the weights' support size and of the exact degeneracy flag.
+    means over seeds of the weights' support size and of the exact degeneracy flag (NaN for
+    the authors' optimiser), ``objective`` the mean moment-matching objective of the weights.
     """
     small = small_clusters(result)
     records = []
@@ -72,9 +74,11 @@ def summarise(result: GMMResult) -> list[dict]:
                 record[f"covers_{j}"] = int(np.sum(counts[:, j] > 0))
             if runs[0].support is not None:
                 record["support"] = float(np.mean([run.support for run in runs]))
-                record["degenerate"] = float(np.mean([run.degenerate for run in runs]))
+                flags = [run.degenerate for run in runs if run.degenerate is not None]
+                record["degenerate"] = float(np.mean(flags)) if flags else float("nan")
                 mass = np.mean([run.mass for run in runs], axis=0)
                 record["mass_small"] = float(mass[small].sum())
+                record["objective"] = float(np.mean([run.objective for run in runs]))
             records.append(record)
     return records
 
@@ -133,14 +137,60 @@ def _skmm_table(records: list[dict]) -> str | None:
                 record["solution"],
                 record["n"],
                 f"{record['support']:.1f}",
-                f"{record['degenerate']:.0%}",
+                "" if np.isnan(record["degenerate"]) else f"{record['degenerate']:.0%}",
                 f"{record['mass_small']:.4f}",
+                f"{record['objective']:.3g}",
             )
         )
     if not rows:
         return None
-    headers = ("solution", "n", "support of s", "degenerate", "s mass on small clusters")
+    headers = (
+        "solution",
+        "n",
+        "support of s",
+        "degenerate",
+        "s mass on small clusters",
+        "objective",
+    )
     return markdown_table(headers, rows)
+
+
+def within_poster(mean: float, poster_mean: float, poster_std: float | None) -> bool:
+    """Whether ``mean`` lies in the poster's ``mean ± std``, widened by the poster's rounding.
+
+    The poster prints three significant digits, ``(m.mm ± s.ss)e{k}``; a printed std of 0.00
+    or no std (Herding) means a spread below half a unit of the last digit, so the interval
+    is ``poster_mean ± (poster_std + 0.005 * 10**k)``.
+    """
+    exponent = math.floor(math.log10(poster_mean))
+    if round(poster_mean / 10.0**exponent, 2) >= 10:
+        exponent += 1
+    half_unit = 0.005 * 10.0**exponent
+    return abs(mean - poster_mean) <= (poster_std or 0.0) + half_unit
+
+
+def _poster_table(result: GMMResult, records: list[dict]) -> str | None:
+    """Ours beside the poster: ``ours / poster`` means, marked within (✓) or outside (✗)."""
+    sizes = [n for n in result.config.sizes if any(n in v for v in POSTER_TABLE1.values())]
+    rows = []
+    for row in result.config.rows:
+        poster = POSTER_TABLE1.get(row.poster or "")
+        if poster is None:
+            continue
+        cells = []
+        for n in sizes:
+            match = [r for r in records if r["label"] == row.label and r["n"] == n]
+            if not match or n not in poster:
+                cells.append("")
+                continue
+            mean, std = poster[n]
+            ours = match[0]["mean"]
+            mark = "✓" if within_poster(ours, mean, std) else "✗"
+            cells.append(f"{format_risk(ours, None)} / {format_risk(mean, None)} {mark}")
+        rows.append([row.label, *cells])
+    if not rows or not sizes:
+        return None
+    return markdown_table(["method (ours / poster)", *(str(n) for n in sizes)], rows)
 
 
 def format_table(result: GMMResult) -> str:
@@ -164,6 +214,15 @@ def format_table(result: GMMResult) -> str:
         "",
         _coverage_table(result, records).rstrip("\n"),
     ]
+    poster = _poster_table(result, records)
+    if poster is not None:
+        lines += [
+            "",
+            "Ours beside the poster (means; ✓ within the poster's mean ± std, widened by its "
+            "rounding, ✗ outside):",
+            "",
+            poster.rstrip("\n"),
+        ]
     skmm = _skmm_table(records)
     if skmm is not None:
         lines += [
@@ -205,7 +264,10 @@ def _run_records(result: GMMResult) -> list[dict]:
         record.update({f"count_{j}": c for j, c in enumerate(run.cluster_counts)})
         if run.support is not None:
             record.update(
-                support=run.support, degenerate=run.degenerate, certified_c_s=run.certified_c_s
+                support=run.support,
+                degenerate=run.degenerate,
+                certified_c_s=run.certified_c_s,
+                objective=run.objective,
             )
             record.update({f"mass_{j}": m for j, m in enumerate(run.mass or ())})
         records.append(record)

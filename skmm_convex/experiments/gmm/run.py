@@ -1,9 +1,12 @@
 """The work of ``reproduce gmm``: every row of Table 1 at every n and seed, in worker processes.
 
 A row's coreset for seed k is the one ``select(features, n, method, rng=k, **options)``
-returns: the expensive parts are shared (Gram matrix, leverage scores, one sketch and one
-compiled QP per seed reused across n), the greedy methods are run once to the largest n and
-cut to prefixes (their picks do not depend on n), and the random streams are spawned exactly
+returns, with the options of :func:`~.config.row_options` (the row of the authors' optimiser,
+which ``select`` does not offer, runs ``skmm_convex.baselines.projected_adam`` on the exact
+rows' sketch and draws as their notebook does). The expensive parts are shared (Gram matrix,
+leverage scores, one sketch and one compiled QP per seed reused across n), the greedy methods
+are run once to the largest n and cut to prefixes (their picks do not depend on n), and the
+random streams are spawned exactly
 as :func:`~skmm_convex.selection.select` spawns them.
 
 The parent prepares a :class:`Workspace` once; the pool's initializer hands it to each worker
@@ -31,8 +34,10 @@ from ..._validation import as_generator, check_int
 from ...baselines import (
     RowGeometry,
     adaptive_order,
+    authors_first_center,
     herding_order,
     kcenter_order,
+    projected_adam,
     ridge_leverage_scores,
     sample_by_scores,
     select_uniform,
@@ -46,7 +51,7 @@ from ...moments import compute_moments
 from ...sampling import skmm_sample
 from ...selection import skmm_streams
 from ...sketch import sketch_features
-from .config import GMMConfig, GMMResult, Row, Run
+from .config import GMMConfig, GMMResult, Row, Run, row_options
 
 __all__ = ["Workspace", "run_gmm"]
 
@@ -79,13 +84,16 @@ class Workspace:
         self.geometry = None
         if methods & {"herding", "kcenter", "adaptive"}:
             self.geometry = RowGeometry(self.data.features)
-        self.scores: dict[str, np.ndarray] = {}
-        if "leverage" in methods:
-            rank = min(config.rank, min(self.data.features.shape))
-            self.scores["leverage"] = truncated_leverage_scores(self.data.features, rank)
-        if "ridge-leverage" in methods:
-            scores = ridge_leverage_scores(self.data.features, config.ridge_alpha)
-            self.scores["ridge-leverage"] = scores
+        self.scores: dict[str, np.ndarray] = {}  # per row label
+        for row in config.rows:
+            options = row_options(row, config)
+            if row.method == "leverage":
+                scores = truncated_leverage_scores(self.data.features, options["rank"])
+            elif row.method == "ridge-leverage":
+                scores = ridge_leverage_scores(self.data.features, options["alpha"])
+            else:
+                continue
+            self.scores[row.label] = scores
 
     def tasks(self) -> list[Task]:
         """Independent units of work ``(kind, args)``, the slowest first (load balancing)."""
@@ -124,10 +132,14 @@ class Workspace:
         if row.method == "herding":
             order = herding_order(geometry, n_max)
         elif row.method == "kcenter":
-            first = int(as_generator(seed).integers(geometry.n_samples))
+            if row_options(row, config).get("seeding") == "authors":
+                first = authors_first_center(seed, geometry.n_samples)
+            else:
+                first = int(as_generator(seed).integers(geometry.n_samples))
             order = kcenter_order(geometry, n_max, first)
         else:  # adaptive: pivot order is kept, the DeepCore methods return sorted masks
-            order = adaptive_order(geometry, n_max, as_generator(seed))
+            pivots = row_options(row, config).get("pivots", "inverse-cdf")
+            order = adaptive_order(geometry, n_max, as_generator(seed), pivots)
             return [self._evaluate(row.label, seed, n, order[:n]) for n in config.sizes]
         return [self._evaluate(row.label, seed, n, np.sort(order[:n])) for n in config.sizes]
 
@@ -138,32 +150,32 @@ class Workspace:
             if row.method == "uniform":
                 indices = select_uniform(features, n, rng=seed).indices
             else:
-                indices = sample_by_scores(self.scores[row.method], n, as_generator(seed))
+                indices = sample_by_scores(self.scores[row.label], n, as_generator(seed))
             runs.append(self._evaluate(row.label, seed, n, indices))
         return runs
 
     def _skmm(self, rows: tuple[Row, ...], seed: int) -> list[Run]:
         config, data = self.config, self.data
         sketch_rng, _, _ = skmm_streams(seed)
-        moments = compute_moments(
-            sketch_features(data.features, config.sketch_dim, "gaussian", sketch_rng)
-        )
+        sketch = sketch_features(data.features, config.sketch_dim, "gaussian", sketch_rng)
+        moments = compute_moments(sketch)
         program = MomentMatching(moments, "diagonal")  # compiled once, re-solved for every n
         runs = []
         for n in config.sizes:
             for mode in dict.fromkeys(row.solution for row in rows):
+                if mode == "adam":
+                    runs += self._authors_adam(rows, seed, n, sketch)
+                    continue
                 _, face_rng, _ = skmm_streams(seed)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     solution = program.solve(n, config.c_s, solution=mode, rng=face_rng)
-                mass = np.bincount(
-                    data.cluster_ids, weights=solution.s, minlength=len(data.centers)
-                )
                 extra = {
                     "support": solution.support_size,
                     "degenerate": bool(solution.degenerate),
-                    "mass": tuple(float(m) for m in mass),
+                    "mass": self._mass(solution.s),
                     "certified_c_s": float(solution.certified_c_s),
+                    "objective": float(solution.objective),
                 }
                 for row in (row for row in rows if row.solution == mode):
                     _, _, sample_rng = skmm_streams(seed)
@@ -172,6 +184,35 @@ class Workspace:
                     # split in a random order, as the authors' rng.choice draw order would be
                     shuffled = np.random.default_rng([seed, n]).permutation(indices)
                     runs.append(self._evaluate(row.label, seed, n, shuffled, **extra))
+        return runs
+
+    def _mass(self, s: np.ndarray) -> tuple[float, ...]:
+        data = self.data
+        mass = np.bincount(data.cluster_ids, weights=s, minlength=len(data.centers))
+        return tuple(float(m) for m in mass)
+
+    def _authors_adam(self, rows: tuple[Row, ...], seed: int, n: int, sketch) -> list[Run]:
+        """SkMM as the authors ran it: projected Adam, then ``rng.choice`` in draw order.
+
+        Same sketch as the exact rows of this seed; Adam's initial point from
+        ``default_rng(seed)``; the coreset ``default_rng(seed).choice(N, n, p=s / sum(s),
+        replace=False)`` (the authors fix that seed to 7 or 1 in their notebooks), in draw
+        order.
+        """
+        config = self.config
+        result = projected_adam(
+            sketch, n, config.c_s, num_iter=config.adam_steps, lr=config.adam_lr, rng=seed
+        )
+        s = result.s
+        extra = {
+            "support": int(np.count_nonzero(s > 1e-9 / n)),
+            "mass": self._mass(s),
+            "objective": float(result.objective),
+        }
+        runs = []
+        for row in (row for row in rows if row.solution == "adam"):
+            indices = np.random.default_rng(seed).choice(s.size, n, replace=False, p=s / s.sum())
+            runs.append(self._evaluate(row.label, seed, n, indices, **extra))
         return runs
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import skmm_convex as skmm
+from skmm_convex.baselines.authors_adam import projected_adam
 from skmm_convex.certificates.diagonal import reduced_objective
 from skmm_convex.moment_matching import MomentMatching
 from skmm_convex.moments import compute_moments
@@ -15,7 +16,6 @@ from skmm_convex.programs.diagonal_qp import direction_weights
 from skmm_convex.sketch import sketch_features
 
 from .common import progress, report, table, timed_interleaved
-from .reference_adam import projected_adam
 
 ADAM_STEPS = 10_000
 # every time is the best of this many runs, all configurations and both Adams called in turn

@@ -24,6 +24,7 @@ from .moments import compute_moments
 from .results import Selection
 from .sampling import SKMM_SAMPLERS, skmm_sample
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, non_finite_sketch_error, sketch_validated
+from .strategies.v_optimal import select_v_optimal
 
 __all__ = [
     "METHODS",
@@ -181,7 +182,11 @@ def select_skmm(
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 
 
-METHODS: dict[str, Callable[..., Selection]] = {"skmm": select_skmm, **BASELINES}
+METHODS: dict[str, Callable[..., Selection]] = {
+    "skmm": select_skmm,
+    "v-optimal": select_v_optimal,
+    **BASELINES,
+}
 
 
 def select(

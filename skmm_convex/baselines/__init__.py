@@ -5,7 +5,8 @@ registered in :data:`skmm_convex.selection.METHODS`; deterministic ones still ac
 validate) ``rng``. Index order follows the authors' code, because the evaluation protocol's
 unshuffled 2-fold split sees the coreset in the order given: draw order for the sampled
 methods (uniform, leverage), pivot order for adaptive sampling, sorted for the two methods
-adapted from DeepCore (herding, k-center), which return a boolean mask.
+adapted from DeepCore (herding, k-center), which return a boolean mask; selection order
+for SkMMv2 (seeds first).
 """
 
 from ._gram import RowGeometry
@@ -21,6 +22,7 @@ from .leverage import (
     select_ridge_leverage,
     truncated_leverage_scores,
 )
+from .skmm_v2 import select_skmm_v2
 from .uniform import select_uniform
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "select_kcenter",
     "select_leverage",
     "select_ridge_leverage",
+    "select_skmm_v2",
     "select_uniform",
     "truncated_leverage_scores",
 ]
@@ -49,4 +52,5 @@ BASELINES = {
     "adaptive": select_adaptive,
     "leverage": select_leverage,
     "ridge-leverage": select_ridge_leverage,
+    "skmm-v2": select_skmm_v2,
 }

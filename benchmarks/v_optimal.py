@@ -45,7 +45,8 @@ def time_forms(sizes: tuple[int, ...], sketch_dim: int) -> list[list[str]]:
     rows = []
     for n_samples in sizes:
         data = skmm.make_gmm(n_samples, 400, 8, std_max=0.04, rng=0)
-        moments = skmm.compute_moments(skmm.sketch_features(data.features, sketch_dim, "gaussian", 0))
+        sketch = skmm.sketch_features(data.features, sketch_dim, "gaussian", 0)
+        moments = skmm.compute_moments(sketch)
         for form in ("schur", "tr_inv"):
             began = time.perf_counter()
             design = VOptimalDesign(moments, form=form)
@@ -57,11 +58,20 @@ def time_forms(sizes: tuple[int, ...], sketch_dim: int) -> list[list[str]]:
             began = time.perf_counter()
             design.solve(96)
             resolve = time.perf_counter() - began
-            rows.append([
-                str(n_samples), str(moments.n_directions), form, f"{build:.2f}",
-                f"{first_wall:.2f}", f"{solver_time:.2f}", f"{first_wall - solver_time:.2f}",
-                f"{resolve:.2f}", f"{first.objective:.8f}", f"{first.relative_gap:.1e}",
-            ])
+            rows.append(
+                [
+                    str(n_samples),
+                    str(moments.n_directions),
+                    form,
+                    f"{build:.2f}",
+                    f"{first_wall:.2f}",
+                    f"{solver_time:.2f}",
+                    f"{first_wall - solver_time:.2f}",
+                    f"{resolve:.2f}",
+                    f"{first.objective:.8f}",
+                    f"{first.relative_gap:.1e}",
+                ]
+            )
             log(" | ".join(rows[-1]))
     return rows
 
@@ -96,11 +106,16 @@ def three_programs(sizes: tuple[int, ...]) -> tuple[list[list[str]], list[list[s
         e_opt = skmm.smallest_certifiable_c_s(moments, n, "loewner")
         weights["E-optimal"], seconds["E-optimal"] = e_opt.s, e_opt.solve_seconds
         for label, s in weights.items():
-            objective_rows.append([
-                str(n), label, f"{v_optimal_value(moments, s):.6f}",
-                f"{v_opt.frank_wolfe_gap:.1e}" if label == "V-optimal" else "",
-                str(int(np.sum(s > 1e-9 / n))), f"{seconds[label]:.1f}",
-            ])
+            objective_rows.append(
+                [
+                    str(n),
+                    label,
+                    f"{v_optimal_value(moments, s):.6f}",
+                    f"{v_opt.frank_wolfe_gap:.1e}" if label == "V-optimal" else "",
+                    str(int(np.sum(s > 1e-9 / n))),
+                    f"{seconds[label]:.1f}",
+                ]
+            )
             log(" | ".join(objective_rows[-1]))
         coresets: dict[str, list[np.ndarray]] = {label: [] for label in weights}
         coresets["SkMMv2 (greedy)"], coresets["uniform"] = [], []
@@ -108,15 +123,17 @@ def three_programs(sizes: tuple[int, ...]) -> tuple[list[list[str]], list[list[s
             for label, s in weights.items():
                 rng = np.random.default_rng(seed)
                 coresets[label].append(skmm_sample(s, n, "stratified", moments, rng))
-            coresets["SkMMv2 (greedy)"].append(skmm.select(data.features, n, "skmm-v2", rng=seed).indices)
-            coresets["uniform"].append(skmm.select(data.features, n, "uniform", rng=seed).indices)
+            for label, method in (("SkMMv2 (greedy)", "skmm-v2"), ("uniform", "uniform")):
+                coresets[label].append(skmm.select(data.features, n, method, rng=seed).indices)
         for label, chosen in coresets.items():
             risks = [coreset_risk(data.features, data.labels, idx) for idx in chosen]
             misses = sum(
                 bool(np.any(np.bincount(data.cluster_ids[idx], minlength=8)[small] == 0))
                 for idx in chosen
             )
-            relaxed = np.mean([v_optimal_value(moments, _coreset_weights(n_samples, idx)) for idx in chosen])
+            relaxed = np.mean(
+                [v_optimal_value(moments, _coreset_weights(n_samples, idx)) for idx in chosen]
+            )
             risk_rows.append([str(n), label, f"{relaxed:.4g}", _risk_cell(risks, misses)])
             log(" | ".join(risk_rows[-1]))
     return objective_rows, risk_rows
@@ -140,8 +157,18 @@ def main(argv: list[str] | None = None) -> None:
         "solve's wall time minus the solver's own.",
         "",
         markdown_table(
-            ["N", "k", "form", "build s", "first solve s", "solver s", "CVXPY s",
-             "re-solve s", "tr(M^-1)", "relative FW gap"],
+            [
+                "N",
+                "k",
+                "form",
+                "build s",
+                "first solve s",
+                "solver s",
+                "CVXPY s",
+                "re-solve s",
+                "tr(M^-1)",
+                "relative FW gap",
+            ],
             form_rows,
         ),
         "## The three programs on the Table-1 instance",

@@ -202,7 +202,9 @@ def select(
         Coreset size, in ``[1, N]``.
     method : str
         One of :data:`METHODS`: ``"skmm"`` (default, see :func:`select_skmm` for its
-        options) or a baseline.
+        options), ``"v-optimal"``
+        (:func:`~skmm_convex.strategies.v_optimal.select_v_optimal`) or a baseline
+        (``"skmm-v2"``: :func:`~skmm_convex.baselines.skmm_v2.select_skmm_v2`).
     rng : int, Generator or None
         Same rng in, same indices out.
     **options

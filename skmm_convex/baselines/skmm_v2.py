@@ -33,8 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import RngLike, as_generator, check_choice, check_int, check_matrix
-from .._validation import check_positive_float
+from .._validation import (
+    RngLike,
+    as_generator,
+    check_choice,
+    check_int,
+    check_matrix,
+    check_positive_float,
+)
 from ..results import Selection
 from ..sketch import SKETCH_KINDS
 from ..strategies.v_optimal import design_sketch, resolve_sketch_dim

@@ -7,9 +7,10 @@ With ``Z`` the whitened sketch (``moments.whitened``, ``Z' Z / N = I_k``) and
 
 the convex relaxation of the variance term ``tr(Sigma~ Sigma~_S^-1)`` of the paper's bound
 (the poster's "V-optimality"): at ``s = 1/n`` on a coreset S, ``M(s) = Z_S' Z_S / n`` and
-``tr(M^-1) = tr(Sigma~ Sigma~_S^-1)`` (both sides are invariant under the whitening). It sits
-beside :mod:`.smallest_c_s` (E-optimal: maximise ``lambda_min(M(s))``) as one family of design
-programs over the same set and the same ``M(s)``.
+``tr(M^-1) = tr(Sigma~ Sigma~_S^-1)`` (both sides are invariant under the whitening). It
+sits beside :mod:`skmm_convex.programs.smallest_c_s` (E-optimal: maximise
+``lambda_min(M(s))``) as one family of design programs over the same set and the same
+``M(s)``.
 
 Two equivalent CVXPY formulations, both with ``M`` a symmetric k x k variable tied to s by
 ``svec(M) = L s`` (``L`` from :func:`.psd_sdp.lifted_moments`):

@@ -23,8 +23,15 @@ from typing import Any
 import numpy as np
 import scipy.optimize as sopt
 
-from .._validation import RngLike, as_generator, check_choice, check_int, check_matrix
-from .._validation import check_solver_options
+from .._validation import (
+    RngLike,
+    as_generator,
+    check_choice,
+    check_int,
+    check_magnitude,
+    check_matrix,
+    check_solver_options,
+)
 from ..certificates.capped_simplex import repair_capped_simplex
 from ..certificates.v_optimal import VOptimalSolution, v_optimal_certificate
 from ..errors import ValidationError
@@ -78,12 +85,13 @@ def design_sketch(
     """The sketch ``G~`` of validated features and its moments; bad sketches name ``features``."""
     sketched = sketch_validated(matrix, sketch_dim, sketch, rng)
     if not np.all(np.isfinite(sketched)):
-        raise ValidationError("features must be finite: the sketch G @ Gamma has non-finite entries")
+        raise ValidationError(
+            "features must be finite: the sketch G @ Gamma has non-finite entries"
+        )
+    check_magnitude(sketched, "features", "the sketch G @ Gamma")
     moments = compute_moments(sketched)
     if moments.n_directions == 0:
-        raise ValidationError(
-            "features must not be all zero: the sketch G @ Gamma has no variance"
-        )
+        raise ValidationError("features must not be all zero: the sketch G @ Gamma has no variance")
     return moments
 
 
@@ -124,9 +132,7 @@ class VOptimalDesign:
         self.runner = SolverRunner.with_fallback(solver, options, bool(fallback), where)
         self.program = VOptimalProgram(moments, self.form)
 
-    def solve(
-        self, n: int, solution: str = "interior", rng: RngLike = None
-    ) -> VOptimalSolution:
+    def solve(self, n: int, solution: str = "interior", rng: RngLike = None) -> VOptimalSolution:
         """Solve for budget n and certify the answer.
 
         Parameters
@@ -158,7 +164,7 @@ class VOptimalDesign:
         )
 
     def _vertex(self, s: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-        """A random vertex of ``{x in C : L x = L s}`` (same ``M``, same objective); s if the LP fails."""
+        """A random vertex of ``{x in C : L x = L s}`` (same ``M``); s if the LP fails."""
         lifted, _, _ = lifted_moments(self.moments.whitened)
         n_samples = s.size
         equalities = np.vstack([lifted, np.ones((1, n_samples))])

@@ -47,7 +47,8 @@ def test_woodbury_updates_equal_a_direct_recomputation(moments, block, global_se
         idx = rng.choice(candidates.size, block, replace=False)
         keep = np.ones(candidates.size, dtype=bool)
         keep[idx] = False
-        interpolation = woodbury_downdate(interpolation[keep], interpolation[idx], z[candidates[idx]])
+        block_rows = z[candidates[idx]]
+        interpolation = woodbury_downdate(interpolation[keep], interpolation[idx], block_rows)
         order += list(candidates[idx])
         candidates = candidates[keep]
         direct = z[candidates] @ np.linalg.inv(z[order].T @ z[order])
@@ -84,7 +85,8 @@ def test_greedy_matches_the_authors_loop(moments, block, global_seed):
         sampler="greedy",
         rng=np.random.default_rng(global_seed),
     )
-    theirs, blocks = _authors_loop(moments.sketch, n, seeds, block, np.random.default_rng(global_seed))
+    rng = np.random.default_rng(global_seed)
+    theirs, blocks = _authors_loop(moments.sketch, n, seeds, block, rng)
     np.testing.assert_array_equal(ours[:seeds], theirs[:seeds])
     ours_blocks = [set(ours[i : i + block].tolist()) for i in range(seeds, n, block)]
     assert ours_blocks == blocks
@@ -93,10 +95,15 @@ def test_greedy_matches_the_authors_loop(moments, block, global_seed):
 def test_exp_at_tiny_temperature_is_the_greedy_choice(moments, global_seed):
     common = dict(block_size=1, rng=None)
     args = (moments.sketch, moments.whitened, 30, moments.sketch.shape[1])
-    greedy = skmm_v2_order(*args, **{**common, "rng": np.random.default_rng(global_seed)},
-                           sampler="greedy")
-    cold = skmm_v2_order(*args, **{**common, "rng": np.random.default_rng(global_seed)},
-                         sampler="exp", temperature=1e-9)
+    greedy = skmm_v2_order(
+        *args, **{**common, "rng": np.random.default_rng(global_seed)}, sampler="greedy"
+    )
+    cold = skmm_v2_order(
+        *args,
+        **{**common, "rng": np.random.default_rng(global_seed)},
+        sampler="exp",
+        temperature=1e-9,
+    )
     np.testing.assert_array_equal(greedy, cold)
 
 
@@ -114,7 +121,11 @@ def test_same_rng_same_indices(sampler, global_seed):
     data = skmm.make_gmm(200, 80, 4, std_max=0.04, rng=1)
     first = select(data.features, 40, "skmm-v2", rng=global_seed, sampler=sampler, block_size=3)
     again = select(
-        data.features, 40, "skmm-v2", rng=np.random.default_rng(global_seed), sampler=sampler,
+        data.features,
+        40,
+        "skmm-v2",
+        rng=np.random.default_rng(global_seed),
+        sampler=sampler,
         block_size=3,
     )
     np.testing.assert_array_equal(first.indices, again.indices)

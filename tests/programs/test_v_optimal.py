@@ -17,8 +17,8 @@ from skmm_convex.certificates.v_optimal import (
 )
 from skmm_convex.errors import ValidationError
 from skmm_convex.programs.v_optimal import VOptimalProgram
-from skmm_convex.strategies.v_optimal import AUTO_SKETCH_DIM, VOptimalDesign
 from skmm_convex.selection import DEFAULT_SKETCH_DIM, select
+from skmm_convex.strategies.v_optimal import AUTO_SKETCH_DIM, VOptimalDesign
 
 
 @pytest.fixture(scope="module")

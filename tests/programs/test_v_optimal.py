@@ -180,3 +180,22 @@ def test_bad_options_name_the_argument(options, pattern):
 def test_bad_form_for_the_program_itself(moments):
     with pytest.raises(ValueError, match="form must be one of"):
         VOptimalProgram(moments, "dual")
+
+
+def test_cli_select_records_the_certificate(tmp_path):
+    import json
+
+    from skmm_convex.cli import main
+
+    features = tmp_path / "g.npy"
+    np.save(features, skmm.make_gmm(120, 40, 3, rng=0).features)
+    out = tmp_path / "sel.npz"
+    assert (
+        main(["select", str(features), "--n", "12", "--method", "v-optimal", "--out", str(out)])
+        == 0
+    )
+    saved = np.load(out)
+    info = json.loads(str(saved["info"]))
+    assert info["method"] == "v-optimal"
+    assert info["frank_wolfe_gap"] <= 1e-6 * info["objective"]
+    assert saved["weights"].shape == (120,) and np.isclose(saved["weights"].sum(), 1.0)

@@ -149,8 +149,11 @@ def _run_select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             selection = _select_balanced(args, features, labels)
     for warning in caught:
         print(f"{PROG}: note: {warning.message}", file=sys.stderr)
-    solution = selection.solution
+    solution = selection.solution if selection.method == "skmm" else None  # a QP/SDP solution
     info = {"method": selection.method, "n": args.n, "seed": args.seed, "version": __version__}
+    if selection.method == "v-optimal":  # its certified tr(M^-1) (VOptimalSolution)
+        design = selection.solution
+        info.update(objective=design.objective, frank_wolfe_gap=design.frank_wolfe_gap)
     if args.balanced is not None:
         info["balanced"] = args.balanced
     if solution is not None:

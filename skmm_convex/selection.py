@@ -24,9 +24,11 @@ from .moments import compute_moments
 from .results import Selection
 from .sampling import SKMM_SAMPLERS, skmm_sample
 from .sketch import SKETCH_KINDS, SKETCH_PRECISIONS, non_finite_sketch_error, sketch_validated
+from .strategies.v_optimal import select_v_optimal
 
 __all__ = [
     "METHODS",
+    "PAPER_METHODS",
     "DEFAULT_SKETCH_DIM",
     "select",
     "select_skmm",
@@ -181,7 +183,13 @@ def select_skmm(
     return Selection(indices, "skmm", weights=solution_.s, solution=solution_, sampler=sampler)
 
 
-METHODS: dict[str, Callable[..., Selection]] = {"skmm": select_skmm, **BASELINES}
+# the methods of the paper's Table 1: what the experiments run unless told otherwise
+PAPER_METHODS = ("skmm", "uniform", "herding", "kcenter", "adaptive", "leverage", "ridge-leverage")
+METHODS: dict[str, Callable[..., Selection]] = {
+    "skmm": select_skmm,
+    "v-optimal": select_v_optimal,
+    **BASELINES,
+}
 
 
 def select(
@@ -197,7 +205,9 @@ def select(
         Coreset size, in ``[1, N]``.
     method : str
         One of :data:`METHODS`: ``"skmm"`` (default, see :func:`select_skmm` for its
-        options) or a baseline.
+        options), ``"v-optimal"``
+        (:func:`~skmm_convex.strategies.v_optimal.select_v_optimal`) or a baseline
+        (``"skmm-v2"``: :func:`~skmm_convex.baselines.skmm_v2.select_skmm_v2`).
     rng : int, Generator or None
         Same rng in, same indices out.
     **options

@@ -1,11 +1,13 @@
-"""The paper's baselines, as the authors implemented them (experiments.md, section 2.1).
+"""The paper's baselines, as the authors implemented them (their repository's notebooks and
+its vendored DeepCore).
 
 Every baseline is a function ``(features, n, *, rng=None, **options) -> Selection``
 registered in :data:`skmm_convex.selection.METHODS`; deterministic ones still accept (and
 validate) ``rng``. Index order follows the authors' code, because the evaluation protocol's
 unshuffled 2-fold split sees the coreset in the order given: draw order for the sampled
 methods (uniform, leverage), pivot order for adaptive sampling, sorted for the two methods
-adapted from DeepCore (herding, k-center), which return a boolean mask.
+adapted from DeepCore (herding, k-center), which return a boolean mask; selection order
+for SkMMv2 (seeds first).
 
 The seed -> coreset map: :func:`~skmm_convex.select` gives every method one stream,
 ``default_rng(rng)``, so any seed or Generator works the same way for every method. The
@@ -30,6 +32,7 @@ from .leverage import (
     select_ridge_leverage,
     truncated_leverage_scores,
 )
+from .skmm_v2 import select_skmm_v2
 from .uniform import select_uniform
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "select_kcenter",
     "select_leverage",
     "select_ridge_leverage",
+    "select_skmm_v2",
     "select_uniform",
     "truncated_leverage_scores",
 ]
@@ -64,4 +68,5 @@ BASELINES = {
     "adaptive": select_adaptive,
     "leverage": select_leverage,
     "ridge-leverage": select_ridge_leverage,
+    "skmm-v2": select_skmm_v2,
 }

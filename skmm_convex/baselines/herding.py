@@ -59,8 +59,9 @@ def select_herding(features: Any, n: int, *, rng: RngLike = None) -> Selection:
     (the running mean-matching residual). DeepCore's ``Herding`` takes the ``argmax`` of the
     Euclidean distances instead, i.e. the farthest point, and the authors' notebook copies
     it. We keep that choice on purpose, because it is what produced the poster's Herding row:
-    on the Table-1 data it keeps choosing one extreme cluster (cluster 7, norm 64, 300
-    points) and its risk stays at 7.40e+2 until n = 400 (experiments.md, section 2.1).
+    on the Table-1 data it keeps choosing points of one extreme cluster, and its risk stays on
+    the plateau the poster shows until that cluster is exhausted (the Herding row of the
+    documentation's Table-1 page, written by ``skmm-convex reproduce gmm``).
     Ties are broken by the lowest index, as ``argmax`` does.
     """
     matrix = check_matrix(features)

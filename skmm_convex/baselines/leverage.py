@@ -29,7 +29,7 @@ __all__ = [
 # SkMM's default sketch dimension (selection.DEFAULT_SKETCH_DIM, 4 x 8 clusters); a test
 # keeps the two equal
 DEFAULT_RANK = 32
-# the authors' main notebook cell (experiments.md, section 2.1); Table 1's value is unrecorded
+# the authors' main notebook cell (their repository); Table 1's value is unrecorded
 DEFAULT_RIDGE_ALPHA = 1e4
 
 

@@ -24,7 +24,14 @@ from tqdm.auto import tqdm
 
 from .._validation import check_choice, check_int, check_matrix
 from ..evaluation.probe import Score
-from ..selection import BUDGET_SPLITS, METHODS, check_labels, select, select_per_class
+from ..selection import (
+    BUDGET_SPLITS,
+    METHODS,
+    PAPER_METHODS,
+    check_labels,
+    select,
+    select_per_class,
+)
 
 __all__ = [
     "SummaryRow",
@@ -94,7 +101,8 @@ def run_protocol(
         E.g. a :class:`~skmm_convex.evaluation.probe.LinearProbe`; ``rng`` is an independent
         stream of the trial.
     methods : sequence of str, optional
-        Keys of :data:`~skmm_convex.selection.METHODS`; all of them by default.
+        Keys of :data:`~skmm_convex.selection.METHODS`; by default the paper's
+        (:data:`~skmm_convex.selection.PAPER_METHODS`).
     seeds : sequence of int
         One replicate per seed; seed k, size n and method name get the stream
         ``SeedSequence([k, n, crc32(name)])``, so a method's coresets do not depend on which
@@ -113,7 +121,7 @@ def run_protocol(
     """
     matrix = check_matrix(features)
     labels = check_labels(labels, matrix.shape[0])
-    methods = tuple(METHODS) if methods is None else tuple(methods)
+    methods = PAPER_METHODS if methods is None else tuple(methods)
     for method in methods:
         check_choice(method, "methods", tuple(METHODS))
     check_choice(balanced, "balanced", ("none", *BUDGET_SPLITS))
@@ -190,7 +198,7 @@ def add_protocol_arguments(parser: argparse.ArgumentParser, default_out: str) ->
         "--methods",
         nargs="+",
         choices=tuple(METHODS),
-        help=f"selection methods (default: all of {', '.join(METHODS)})",
+        help=f"selection methods (default: the paper's, {' '.join(PAPER_METHODS)})",
     )
     parser.add_argument(
         "--balanced",
@@ -227,7 +235,7 @@ def run_regime(
         reference row (the evaluator on every training row). Warnings raised during the runs
         are counted and printed once each on stderr.
     """
-    methods = args.methods or tuple(METHODS)
+    methods = args.methods or PAPER_METHODS
     options = method_options(args, features.shape[1])
     rows: list[dict[str, Any]] = []
     caught: Counter[str] = Counter()

@@ -30,7 +30,7 @@ class SelectorContract:
     """The promises every method of METHODS keeps (subclasses set ``method``)."""
 
     method: str
-    has_weights = False  # only SkMM draws its indices from sampling weights s
+    has_weights = False  # only SkMM and v-optimal draw their indices from sampling weights s
     n = 12
 
     def choose(self, features, n, rng):
@@ -108,11 +108,20 @@ class TestRidgeLeverage(SelectorContract):
     method = "ridge-leverage"
 
 
+class TestSkmmV2(SelectorContract):
+    method = "skmm-v2"
+
+
+class TestVOptimal(SelectorContract):
+    method = "v-optimal"
+    has_weights = True
+
+
 def test_every_method_is_held_to_the_contract():
     covered = {cls.method for cls in SelectorContract.__subclasses__()}
     assert covered == set(METHODS)
     weighted = {cls.method for cls in SelectorContract.__subclasses__() if cls.has_weights}
-    assert weighted == {"skmm"}
+    assert weighted == {"skmm", "v-optimal"}
 
 
 # --- brute-force cross-checks of the vectorised greedy methods ------------------------------

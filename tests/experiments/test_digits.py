@@ -7,7 +7,7 @@ import pytest
 
 from skmm_convex.cli import main
 from skmm_convex.experiments import EXPERIMENTS
-from skmm_convex.selection import METHODS
+from skmm_convex.selection import PAPER_METHODS
 
 
 def _rows(path):
@@ -28,9 +28,9 @@ def test_reproduce_digits_quick_writes_files_and_refuses_to_overwrite(tmp_path, 
     assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = _rows(out / "table.csv")
     selected = [r for r in rows if r["method"] != "full data"]
-    # every method of METHODS, at both quick sizes, in both regimes, 2 seeds each
+    # every method of the paper, at both quick sizes, in both regimes, 2 seeds each
     assert {(r["regime"], r["method"], r["n"]) for r in selected} == {
-        (regime, method, n) for regime in ("lp", "ft") for method in METHODS for n in ("20", "60")
+        (regime, method, n) for regime in ("lp", "ft") for method in PAPER_METHODS for n in ("20", "60")
     }
     assert all(r["n_seeds"] == "2" for r in selected)
     for r in rows:
@@ -90,7 +90,7 @@ def test_reproduce_probe_on_user_arrays(user_arrays, capsys):
     )
     assert main(args) == 0
     rows = _rows(out / "table.csv")
-    assert {r["method"] for r in rows} == {*METHODS, "full data"}
+    assert {r["method"] for r in rows} == {*PAPER_METHODS, "full data"}
     # equal budgets of 4 per class: every class is present and the clusters are separable
     for r in rows:
         assert float(r["accuracy_mean"]) == 1.0

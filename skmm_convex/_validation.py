@@ -162,7 +162,7 @@ def check_matrix(
         features = features.astype(np.float64)
     if not finite:
         return features
-    step = _rows_per_block(features.shape[1])
+    step = rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
         _check_finite(np.asarray(features[start : start + step]), name, start)
         release_pages(features)
@@ -216,6 +216,6 @@ def _check_shape(shape: tuple[int, ...], name: str) -> None:
         raise ValidationError(f"{name} must be non-empty, got shape {shape}")
 
 
-def _rows_per_block(n_columns: int, budget_bytes: int = 64 * 2**20) -> int:
+def rows_per_block(n_columns: int, budget_bytes: int = 64 * 2**20) -> int:
     """Rows of a float64 block of about ``budget_bytes`` (at least one row)."""
     return max(1, budget_bytes // (8 * max(1, n_columns)))

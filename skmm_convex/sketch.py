@@ -17,13 +17,13 @@ import scipy.sparse as sp
 
 from ._validation import (
     RngLike,
-    _rows_per_block,
     as_generator,
     check_choice,
     check_int,
     check_matrix,
     is_dask_array,
     release_pages,
+    rows_per_block,
 )
 from .errors import ValidationError
 
@@ -215,7 +215,7 @@ def _sketch_blocks(features: Any, gamma: Any, dtype: type, times: Any) -> np.nda
     resident at a time; ``times(block, gamma)`` gives the block's float64 product.
     """
     out = np.empty((features.shape[0], gamma.shape[1]))
-    step = _rows_per_block(features.shape[1])
+    step = rows_per_block(features.shape[1])
     for start in range(0, features.shape[0], step):
         block = np.asarray(features[start : start + step], dtype=dtype)
         out[start : start + step] = times(block, gamma)

@@ -18,7 +18,7 @@ def features():
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Blocks of 64 rows of 90 float64 columns, so that the streaming loop really iterates."""
-    monkeypatch.setattr(sketch_module, "_rows_per_block", lambda n_columns: 64)
+    monkeypatch.setattr(sketch_module, "rows_per_block", lambda n_columns: 64)
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "sparse-sign"])
@@ -64,7 +64,7 @@ def _resident_bytes(path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
 def test_memmap_pages_are_released_while_streaming(tmp_path, monkeypatch):
     """After streaming, the file's pages are no longer resident in this process."""
-    monkeypatch.setattr(sketch_module, "_rows_per_block", lambda n_columns: 512)
+    monkeypatch.setattr(sketch_module, "rows_per_block", lambda n_columns: 512)
     path = tmp_path / "big.npy"
     rows, cols = 8_192, 1_024
     np.save(path, np.ones((rows, cols), dtype=np.float32))

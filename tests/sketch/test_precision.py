@@ -41,7 +41,7 @@ def _features(dtype, seed: int, shape=(500, 300)) -> np.ndarray:
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Row blocks of 64 rows, so that the streaming loop really iterates."""
-    monkeypatch.setattr(sketch_module, "_rows_per_block", lambda n_columns: 64)
+    monkeypatch.setattr(sketch_module, "rows_per_block", lambda n_columns: 64)
 
 
 def _as_input(features: np.ndarray, how: str, tmp_path):

@@ -30,7 +30,10 @@ def test_reproduce_digits_quick_writes_files_and_refuses_to_overwrite(tmp_path, 
     selected = [r for r in rows if r["method"] != "full data"]
     # every method of the paper, at both quick sizes, in both regimes, 2 seeds each
     assert {(r["regime"], r["method"], r["n"]) for r in selected} == {
-        (regime, method, n) for regime in ("lp", "ft") for method in PAPER_METHODS for n in ("20", "60")
+        (regime, method, n)
+        for regime in ("lp", "ft")
+        for method in PAPER_METHODS
+        for n in ("20", "60")
     }
     assert all(r["n_seeds"] == "2" for r in selected)
     for r in rows:

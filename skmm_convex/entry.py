@@ -14,8 +14,10 @@ left half-written; worker processes end with the command. A signal the caller ig
 SIGINT for a job started with ``&`` by a non-interactive shell) stays ignored.
 """
 
+import os
 import signal
 import sys
+import threading
 
 __all__ = ["Stopped", "main"]
 
@@ -49,6 +51,26 @@ def _install() -> None:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) is signal.SIG_DFL:
             signal.signal(number, _raise_stopped)
+    sys.unraisablehook = _redeliver
+
+
+def _redeliver(unraisable) -> None:
+    """Send a signal again when its exception landed where Python must ignore it.
+
+    A signal that arrives while a finalizer (``__del__``, a weakref callback) runs raises its
+    exception there, and Python only reports it ("Exception ignored in ...") and goes on, so
+    the command would finish as if never stopped. The signal is sent again a moment later,
+    from a timer thread (sent from here, it would land in this hook and be ignored again), and
+    raises in the main thread's own code, where the entry point catches it.
+    """
+    exc = unraisable.exc_value
+    if isinstance(exc, (KeyboardInterrupt, Stopped)):
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def _quiet() -> None:

@@ -575,3 +575,26 @@ def test_a_signal_to_theory_ends_its_child_with_one_line(group):
                 process.kill()
             except (ProcessLookupError, psutil.NoSuchProcess):
                 pass
+
+
+def test_a_signal_swallowed_by_a_finalizer_is_sent_again():
+    """Ctrl-C landing in a ``__del__`` is reported by Python and ignored; the entry point's
+    hook sends it again, so the command still stops with its one line."""
+    code = (
+        "import gc, os, signal, sys\n"
+        "from skmm_convex import entry\n"
+        "class Finalised:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "def command(argv):\n"
+        "    Finalised()\n"
+        "    gc.collect()\n"
+        "    for _ in range(10**7):\n"
+        "        pass\n"
+        "    return 0\n"
+        "import skmm_convex.cli\n"
+        "skmm_convex.cli.main = command\n"
+        "sys.exit(entry.main([]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr.splitlines()) == (130, ["skmm-convex: error: interrupted"])

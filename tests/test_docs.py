@@ -9,6 +9,8 @@
 * every included file, image, link and page reference exists; nothing points outside the
   repository;
 * every public name has an API entry, every notebook a tutorial page;
+* the theory page includes the theory checks' generated report, and no Markdown file outside
+  the generated folders holds a pasted row of it (a result table row, a negative-control line);
 * the examples of the README and of the Getting-started page run;
 * the site builds with warnings as errors (when Sphinx is installed: the ``test`` extra has it).
 """
@@ -186,6 +188,59 @@ def test_every_notebook_has_a_tutorial_page():
     index = (DOCS / "tutorials" / "index.md").read_text()
     for name in notebooks:
         assert f"\n{Path(name).stem}\n" in index, f"{name} is not in the tutorials toctree"
+
+
+THEORY = DOCS / "_generated" / "theory"
+THEORY_FILES = ("summary.txt", "results.md", "allowances.md", "monte_carlo.txt", "controls.txt")
+# a row of the theory checks' table (`| S1 | monte-carlo | ... | 0.97 |`) or a negative-control
+# line (`S1   bound x 0.263: fails as it should`), as `python -m theory_checks` prints them
+PASTED_THEORY = re.compile(
+    r"\s*(\|\s*(F0|S\d+(-general)?)\s*\|.*\d|(F0|S\d+(-general)?)\s+bound x \S*\d)"
+)
+
+
+def _pasted_theory_lines(text: str) -> list[str]:
+    """The lines of ``text`` that look like a pasted piece of the theory checks' output."""
+    return [line.strip() for line in text.splitlines() if PASTED_THEORY.match(line)]
+
+
+def _markdown_files() -> list[Path]:
+    """Every Markdown file of the repository but the generated and results folders."""
+    generated = (DOCS / "_generated", ROOT / "benchmarks" / "results", DOCS / "_build")
+    return sorted(
+        p
+        for p in ROOT.rglob("*.md")
+        if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+        and not any(p.is_relative_to(folder) for folder in generated)
+    )
+
+
+def test_the_theory_page_includes_the_generated_report():
+    page = (DOCS / "theory.md").read_text()
+    included = {Path(target).name for _kind, target in DIRECTIVE.findall(page)}
+    for name in THEORY_FILES:
+        assert name in included, f"docs/theory.md does not include _generated/theory/{name}"
+        assert (THEORY / name).is_file()
+    # the README's theory line quotes the generated summary of verdicts and of the controls
+    summary = (THEORY / "summary.txt").read_text().splitlines()[1]
+    controls = (THEORY / "controls.txt").read_text().splitlines()[-1]
+    theory_line = next(line for line in README.read_text().splitlines() if "**Theory.**" in line)
+    assert summary in theory_line and controls in theory_line
+
+
+def test_the_paste_detector_flags_the_generated_report():
+    for name in ("results.md", "allowances.md", "controls.txt"):
+        text = (THEORY / name).read_text()
+        rows = [line for line in text.splitlines() if re.match(r"\|? ?(F0|S\d)", line)]
+        assert rows and _pasted_theory_lines(text) == rows, name
+    prose = "| S1 is the variance identity |\nS5 bounds the risk; see | F0 | in the table."
+    assert _pasted_theory_lines(prose) == []
+
+
+@pytest.mark.parametrize("path", _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_markdown_file_pastes_the_theory_report(path):
+    pasted = _pasted_theory_lines(path.read_text())
+    assert not pasted, f"{path.name} holds pasted theory_checks output: {pasted[:3]}"
 
 
 @pytest.mark.filterwarnings("ignore::skmm_convex.DegenerateProblemWarning")

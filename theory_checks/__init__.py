@@ -5,9 +5,9 @@ Selection for Finetuning", NeurIPS 2024, arXiv 2407.06120. Imports :mod:`skmm_co
 never the reverse. Each ``check_*`` function is pure: it takes a problem instance
 (``skmm_convex.make_gmm`` data, an :class:`Instance`, or any matrix G) and options (sizes,
 draws, ``bound_scale``, ``rng``) and returns a frozen :class:`CheckResult` whose ``verdict``
-says what held. What each check does and does not show is in ``theory_checks/README.md``;
-run them all with ``python -m theory_checks [--quick]`` or ``skmm-convex theory``, and their
-negative controls with ``--negative-controls``.
+says what held. What each check does and does not show is on the documentation's "Theory
+checks" page (``docs/theory.md``); run them all with ``python -m theory_checks [--quick]``
+or ``skmm-convex theory``, and their negative controls with ``--negative-controls``.
 """
 
 from .bias import check_isotropic_bias_floor

@@ -28,7 +28,7 @@ __all__ = [
     "uniform_coreset",
 ]
 
-#: deterministic inequalities pass if LHS <= RHS (1 + FLOAT_RTOL) (the protocol of README.md)
+#: deterministic inequalities pass if LHS <= RHS (1 + FLOAT_RTOL) (the protocol of docs/theory.md)
 FLOAT_RTOL = 1e-8
 #: Monte Carlo means are compared within this many standard errors
 Z_LIMIT = 4.0

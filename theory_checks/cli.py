@@ -37,7 +37,7 @@ def _build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Check the SkMM paper's statements numerically (arXiv 2407.06120; "
-        "statements F0, S1-S11, see theory_checks/README.md).",
+        "statements F0, S1-S11, see docs/theory.md).",
     )
     parser.add_argument("--quick", action="store_true", help="small instances, few draws")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")

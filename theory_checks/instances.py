@@ -1,4 +1,4 @@
-"""The synthetic problem instances of the checks (described in README.md).
+"""The synthetic problem instances of the checks (described in docs/theory.md, "Instances").
 
 Every check takes ``features`` (any G) and, where it needs one, ``theta`` (theta_*); these
 builders make the recommended instances. Sizes shrink in quick mode (``quick=True``) so that
@@ -69,7 +69,7 @@ class Instance:
 def gmm_instance(
     n_samples: int, n_features: int, n_clusters: int, std_max: float, seed: int = 0
 ) -> Instance:
-    """``make_gmm`` data with theta_* = the latent parameter (README.md, "Instances")."""
+    """``make_gmm`` data with theta_* = the latent parameter (docs/theory.md, "Instances")."""
     data = make_gmm(n_samples, n_features, n_clusters, std_max=std_max, rng=seed)
     info = dict(N=n_samples, r=n_features, clusters=n_clusters, std_max=std_max, seed=seed)
     return Instance(f"GMM(std_max={std_max:g})", data.features, data.latent.copy(), info)
@@ -90,7 +90,7 @@ def gmm_b(quick: bool = False, seed: int = 0) -> Instance:
 
     For a random half of the rows add ``+-w e_9`` with ``w = sqrt(0.8 tr(Sigma)/N / 0.5)``,
     so that ``lambda_9(Sigma) ~ 0.8 tr(Sigma)/N`` while r_bar stays 8, and
-    ``gamma_S = lambda_9(Sigma_S)`` is of order 1 (README.md, "Instances").
+    ``gamma_S = lambda_9(Sigma_S)`` is of order 1 (docs/theory.md, "Instances").
     """
     sizes = (1200, 800) if quick else (2000, 2400)
     data = make_gmm(*sizes, 8, std_max=1.0, rng=seed)

@@ -1,7 +1,7 @@
 """Shared linear algebra: generalized eigenvalues, subspace traces, spectra.
 
 Float64 throughout, SVD or ``solve`` rather than explicit inverses, eigenvalues below
-``1e-12 * max`` treated as zero (README.md, "Protocol").
+``1e-12 * max`` treated as zero (docs/theory.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which check runs on which instance with which sizes, in quick and full mode.
 
-Full mode follows the protocol described in ``theory_checks/README.md`` (sizes, draws,
+Full mode follows the protocol described in ``docs/theory.md`` (sizes, draws,
 tolerances); quick mode keeps the same statements and pass rules on smaller instances and
 fewer draws.
 """

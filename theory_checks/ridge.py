@@ -107,7 +107,7 @@ class CoresetRidge:
         return float(g_theta @ g_theta) / self.n_samples
 
     def minimize(self, theta: np.ndarray, sigma2: float, n_grid: int = 400) -> RiskMinimum:
-        """``inf_{alpha>0}`` of the risk (README.md, "Protocol").
+        """``inf_{alpha>0}`` of the risk (docs/theory.md).
 
         A log grid of ``n_grid`` values in ``[1e-12, 1e6] * lambda_max(Sigma_S)``, a bounded
         scalar refinement in ``log alpha`` around the best grid point, and the two limits.
